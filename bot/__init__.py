@@ -1,0 +1,3 @@
+"""briefbot: political news briefings for Discord, Slack and the terminal."""
+
+__version__ = "0.1.0"

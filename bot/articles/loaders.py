@@ -1,0 +1,416 @@
+"""Turn bytes of a known format (plain text, HTML, JSON, JSONL) into raw documents.
+
+This is the one place that knows about encodings and file formats. Local files, stdin and fetched
+bodies all pass through here, so a page fetched over HTTP and the same page saved to disk are read the
+same way. Loaders only *read*; cleaning, story splitting and truncation happen later in `ingest`, and
+every problem is reported as a `LoadError` with a one-line reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import charset_normalizer
+import lxml.html
+import trafilatura
+from lxml import etree
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+JSON_SUFFIXES = frozenset({".json"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+
+_SNIFF_BYTES = 8192
+# Share of characters that must look like ordinary prose for a guessed (non-UTF-8) decoding to be trusted.
+_MIN_PLAUSIBLE = 0.97
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
+    "tr", "pre", "figcaption", "header", "footer", "ul", "ol", "table", "hr",
+})
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "nav", "button")
+
+
+class LoadError(Exception):
+    """A one-line, user-facing reason why an input (or one record of it) could not be read."""
+
+
+@dataclass(slots=True)
+class Document:
+    """Text as read from a source, before cleaning and story splitting."""
+
+    text: str
+    title: str = ""
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Loaded:
+    """What one input yielded: its documents plus per-record problems that did not stop the rest."""
+
+    documents: list[Document]
+    warnings: list[str] = field(default_factory=list)
+
+
+def format_size(n: int) -> str:
+    """Human sizes in decimal units ("5 MB"), matching how the limits are written in the config."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
+# -- decoding ------------------------------------------------------------------------------------------
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters that are letters, digits, whitespace or common punctuation.
+
+    A wrong guess at an encoding produces control characters, box-drawing symbols and private-use
+    code points; real prose in any script is almost entirely letters, marks, digits and punctuation.
+    """
+    if not text:
+        return 1.0
+    good = 0
+    for ch in text:
+        if ch in "\n\r\t" or ch.isspace():
+            good += 1
+            continue
+        cat = unicodedata.category(ch)
+        if cat[0] in "LMNP" or cat in ("Sc", "Sm", "Sk"):
+            good += 1
+    return good / len(text)
+
+
+def decode_text(data: bytes, *, declared: str | None = None) -> str:
+    """Decode bytes as text: BOM, then UTF-8, then a declared charset, then a checked guess.
+
+    Raises LoadError for binary data (NUL bytes) and for bytes whose best guess does not read as text,
+    because silently ingesting mojibake would poison summaries and quotes downstream.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LoadError("not valid UTF-16 text despite its byte-order mark") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:_SNIFF_BYTES] or b"\x00" in data[-_SNIFF_BYTES:]:
+        raise LoadError("binary file (contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    candidates: list[str] = []
+    if declared:
+        candidates.append(declared)
+    best = charset_normalizer.from_bytes(data[:1_000_000]).best()
+    if best is not None and best.encoding:
+        candidates.append(best.encoding)
+    candidates.append("cp1252")
+    for encoding in dict.fromkeys(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _plausibility(text) >= _MIN_PLAUSIBLE:
+            log.info("input is not UTF-8; decoded as %s", encoding)
+            return text
+    raise LoadError("not UTF-8 text, and no other encoding gives plausible text (binary or corrupted file?)")
+
+
+def read_limited(stream: BinaryIO, limit: int) -> bytes:
+    """Read at most `limit` bytes; raise LoadError if there is more, without reading it all."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise LoadError(f"larger than {format_size(limit)} limit")
+    return data
+
+
+# -- dates ---------------------------------------------------------------------------------------------
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse ISO 8601, RFC 2822 or epoch seconds into an aware UTC datetime; None if unparseable.
+
+    Aware UTC everywhere so that articles from feeds, files and pages can be sorted together.
+    """
+    if value is None or value == "":
+        return None
+    parsed: datetime | None = None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            parsed = datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        raw = value.strip()
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            try:
+                parsed = parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError):
+                return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# -- HTML ----------------------------------------------------------------------------------------------
+
+
+def html_fragment_to_text(html: str) -> str:
+    """Text of an HTML fragment with one paragraph per block element (feed entry bodies, fallbacks).
+
+    trafilatura is built for whole pages and discards short fragments, so feed `content:encoded`
+    snippets go through this simpler walk instead.
+    """
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    for bad in root.iter(*_DROP_TAGS):
+        bad.drop_tree()
+    parts: list[str] = []
+    for node in root.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag.lower() in _BLOCK_TAGS:
+            parts.append("\n\n")
+        if node.text and tag.lower() not in _DROP_TAGS and isinstance(node.tag, str):
+            parts.append(node.text)
+        if node is not root and node.tail:
+            parts.append(node.tail)
+    text = "".join(parts)
+    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
+
+
+def extract_html(data: bytes | str, url: str | None = None) -> Document:
+    """Main text, title, date and site name of a web page, via trafilatura.
+
+    trafilatura drops navigation, footers, comments and ads far better than anything hand-written; we
+    fall back to a plain block walk only when it finds no main text (tiny or unusual pages).
+    """
+    try:
+        raw = trafilatura.extract(
+            data, url=url, output_format="json", with_metadata=True,
+            include_comments=False, include_tables=False, include_images=False, deduplicate=True,
+        )
+    except Exception as exc:  # noqa: BLE001 - trafilatura raises a variety of parser errors
+        log.warning("trafilatura failed on %s: %s", url or "HTML input", exc)
+        raw = None
+    meta: dict[str, Any] = json.loads(raw) if raw else {}
+    text = str(meta.get("text") or "")
+    if text:
+        # trafilatura writes one paragraph per line; we separate paragraphs with blank lines.
+        text = re.sub(r"\n+", "\n\n", text)
+    else:
+        html = data if isinstance(data, str) else decode_text(data)
+        try:
+            root = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError):
+            root = None
+        body = root.find("body") if root is not None else None
+        text = html_fragment_to_text(lxml.html.tostring(body, encoding="unicode")) if body is not None else ""
+        if root is not None and not meta.get("title"):
+            found = root.findtext(".//title")
+            meta["title"] = found.strip() if found else ""
+    if not text.strip():
+        raise LoadError("page has no extractable article text")
+    return Document(
+        text=text,
+        title=str(meta.get("title") or ""),
+        url=url or (str(meta["source"]) if meta.get("source") else None),
+        source=str(meta.get("sitename") or meta.get("hostname") or "") or None,
+        published=parse_date(meta.get("date")),
+    )
+
+
+# -- JSON ----------------------------------------------------------------------------------------------
+
+
+def _record_to_document(record: object, where: str) -> Document:
+    """One JSON object -> Document; LoadError names the record so the user can fix that line."""
+    if not isinstance(record, dict):
+        raise LoadError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    text = record.get("text")
+    if text is None:
+        raise LoadError(f"{where}: missing 'text' field")
+    if not isinstance(text, str):
+        raise LoadError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise LoadError(f"{where}: 'text' is empty")
+    published = parse_date(record.get("published"))
+    if record.get("published") not in (None, "") and published is None:
+        log.warning("%s: ignoring unparseable 'published' value %r", where, record.get("published"))
+
+    def opt(key: str) -> str | None:
+        value = record.get(key)
+        return str(value).strip() or None if value is not None else None
+
+    extra: dict[str, object] = {}
+    if record.get("id") is not None:
+        extra["record_id"] = record["id"]
+    return Document(text=text, title=opt("title") or "", url=opt("url"), source=opt("source"),
+                    published=published, extra=extra)
+
+
+def _collect(records: Iterator[tuple[str, object]]) -> Loaded:
+    """Convert records, keeping good ones and turning bad ones into warnings; fail only if none is good."""
+    loaded = Loaded(documents=[])
+    for where, record in records:
+        try:
+            loaded.documents.append(_record_to_document(record, where))
+        except LoadError as exc:
+            loaded.warnings.append(str(exc))
+    if not loaded.documents:
+        if not loaded.warnings:
+            raise LoadError("no records")
+        shown = "; ".join(loaded.warnings[:3])
+        more = f" (and {len(loaded.warnings) - 3} more)" if len(loaded.warnings) > 3 else ""
+        raise LoadError(f"no usable records: {shown}{more}")
+    return loaded
+
+
+def parse_json(text: str) -> Loaded:
+    """A JSON object or a list of objects, each with `text` and optional title/url/published/source."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if isinstance(data, dict):
+        return _collect(iter([("record 1", data)]))
+    if isinstance(data, list):
+        return _collect((f"record {i}", item) for i, item in enumerate(data, start=1))
+    raise LoadError(f"expected a JSON object or a list of objects, got {type(data).__name__}")
+
+
+def parse_jsonl(text: str) -> Loaded:
+    """One JSON object per line; a broken line is reported by number and the rest still load."""
+
+    def records() -> Iterator[tuple[str, object]]:
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                yield f"line {lineno}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield f"line {lineno}", _BadLine(exc.msg)
+
+    loaded = Loaded(documents=[])
+    for where, record in records():
+        if isinstance(record, _BadLine):
+            loaded.warnings.append(f"{where}: not valid JSON ({record.reason})")
+            continue
+        try:
+            loaded.documents.append(_record_to_document(record, where))
+        except LoadError as exc:
+            loaded.warnings.append(str(exc))
+    if not loaded.documents:
+        if not loaded.warnings:
+            raise LoadError("no records")
+        shown = "; ".join(loaded.warnings[:3])
+        more = f" (and {len(loaded.warnings) - 3} more)" if len(loaded.warnings) > 3 else ""
+        raise LoadError(f"no usable records: {shown}{more}")
+    return loaded
+
+
+@dataclass(frozen=True, slots=True)
+class _BadLine:
+    reason: str
+
+
+# -- files ---------------------------------------------------------------------------------------------
+
+
+def parse_bytes(data: bytes, kind: str, *, url: str | None = None, declared: str | None = None) -> Loaded:
+    """Parse a body of a given kind ("text", "html", "json", "jsonl") into documents."""
+    if kind == "html":
+        if b"\x00" in data[:_SNIFF_BYTES]:
+            raise LoadError("binary file (contains NUL bytes), not HTML")
+        return Loaded(documents=[extract_html(data, url)])
+    text = decode_text(data, declared=declared)
+    if not text.strip():
+        raise LoadError("empty file" if url is None else "empty response")
+    if kind == "json":
+        return parse_json(text)
+    if kind == "jsonl":
+        return parse_jsonl(text)
+    return Loaded(documents=[Document(text=text, url=url)])
+
+
+def kind_for_suffix(path: Path) -> str | None:
+    """The format a file extension announces, or None for unsupported files."""
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    return None
+
+
+def load_file(path: Path, max_bytes: int) -> Loaded:
+    """Read one local file, refusing oversized ones from their size alone (never reading 50 MB to say no)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise LoadError("file not found") from exc
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise LoadError("not a regular file")
+    kind = kind_for_suffix(path)
+    if kind is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise LoadError(f"unsupported file type {path.suffix or '(no extension)'!r} (supported: {supported})")
+    if stat.st_size == 0:
+        raise LoadError("empty file")
+    if stat.st_size > max_bytes:
+        raise LoadError(f"larger than {format_size(max_bytes)} limit (file is {format_size(stat.st_size)})")
+    try:
+        with path.open("rb") as fh:
+            data = read_limited(fh, max_bytes)
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    loaded = parse_bytes(data, kind)
+    for doc in loaded.documents:
+        doc.extra.setdefault("path", str(path))
+        if not doc.title and kind == "text":
+            doc.extra["file_stem"] = path.stem
+    return loaded
+
+
+def iter_directory(directory: Path) -> list[Path]:
+    """Supported files under a directory, recursively, sorted, skipping hidden files and folders."""
+    found = []
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and kind_for_suffix(path) is not None:
+            found.append(path)
+    return found

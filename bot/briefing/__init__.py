@@ -1,0 +1,1 @@
+"""The platform-agnostic core: digests, briefs on a topic or URL, answers about public figures."""

@@ -1,0 +1,89 @@
+"""Plain results of the briefing core. Renderers (text, Discord, Slack) turn these into messages;
+nothing here knows about any platform or any model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from summarizers.types import Point
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Where a story or a quote can be read: one outlet's copy of it."""
+
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryBrief:
+    """One story: its three things to know and every outlet's link to it."""
+
+    title: str
+    points: tuple[Point, ...]
+    links: tuple[Link, ...]
+    published: datetime | None = None
+    note: str | None = None
+    article_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A briefing of several stories (daily digest, `/brief`, `/brief topic`, `/brief url`)."""
+
+    heading: str
+    stories: tuple[StoryBrief, ...]
+    generated_at: datetime
+    empty_message: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteItem:
+    """An attributed quote with the article it came from."""
+
+    speaker: str
+    quote: str
+    partial: bool
+    link: Link
+
+
+@dataclass(frozen=True, slots=True)
+class MentionItem:
+    """A sentence about a figure with the article it came from."""
+
+    sentence: str
+    link: Link
+
+
+@dataclass(frozen=True, slots=True)
+class FigureAnswer:
+    """The answer to "what did X say?", "who is X?" or "what's the latest on X?"."""
+
+    question: str
+    figure: str | None
+    intent: Literal["said", "who", "latest"]
+    quotes: tuple[QuoteItem, ...] = ()
+    mentions: tuple[MentionItem, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short message: a confirmation, a usage hint or an error the user should see.
+
+    `ok=False` marks errors, which platforms show privately (ephemeral) where they can.
+    """
+
+    text: str
+    ok: bool = True
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+Reply = Digest | FigureAnswer | Notice

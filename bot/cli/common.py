@@ -1,0 +1,66 @@
+"""What several subcommands share: settings, the store, the service, output helpers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from bot.articles.models import Article
+from bot.cli import CliError
+from bot.settings import Settings, get_settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:  # bad config file: one clear line, not a validation dump
+        raise CliError(f"configuration error: {exc}") from exc
+
+
+def open_store(s: Settings | None = None) -> Store:
+    """Open (and migrate) the configured database, with a clear error if it cannot be reached."""
+    s = s or settings()
+    try:
+        return Store(s.database_url)
+    except Exception as exc:
+        log.debug("cannot open store", exc_info=True)
+        raise CliError(f"cannot open database {_redact(s.database_url)}: {type(exc).__name__}: {exc}") from exc
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before it reaches the terminal or a log."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"
+
+
+def stored_articles(limit: int = 200) -> list[Article]:
+    store = open_store()
+    try:
+        return store.latest_articles(limit)
+    finally:
+        store.close()
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") -> Iterator[T]:
+    """A progress bar on a TTY (stderr), silent otherwise so pipes and logs stay clean."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, total=total, desc=desc, file=sys.stderr, leave=False)
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -1,0 +1,56 @@
+"""`briefbot doctor`: what is configured and what is missing — never the secrets themselves."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli import EXIT_FAILURE, EXIT_OK
+from bot.cli.common import _redact, open_store, out, settings
+from bot.settings import config_path, get_secrets
+from summarizers.abstractive import model_status
+
+OK, MISSING = "ok", "missing"
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("doctor", help="check configuration, database, models and platform credentials")
+    p.set_defaults(func=run)
+
+
+def _set(value: object) -> str:
+    return "set" if value else "not set"
+
+
+def run(args: argparse.Namespace) -> int:
+    s = settings()
+    secrets = get_secrets()
+    problems = 0
+    out(f"config file      {config_path() or 'none (built-in defaults)'}")
+    out(f"database         {_redact(s.database_url)}")
+    try:
+        store = open_store(s)
+        out(f"                 {OK}: {store.count_articles()} articles stored")
+        store.close()
+    except Exception as exc:
+        problems += 1
+        out(f"                 {MISSING}: {exc}")
+    out(f"feeds            {len(s.feeds)} configured")
+    ok, message = model_status(s.model)
+    out(f"abstractive      {OK if ok else MISSING}: {message}")
+    if not ok:
+        out("                 briefings fall back to the extractive summarizer")
+    try:
+        from summarizers.nlp import get_nlp
+
+        get_nlp()
+        out(f"NER (spaCy)      {OK}")
+    except RuntimeError as exc:
+        problems += 1
+        out(f"NER (spaCy)      {MISSING}: {exc}")
+    out(f"Discord          DISCORD_TOKEN {_set(secrets.discord_token)}"
+        + (f", API {secrets.discord_api_url}" if secrets.discord_api_url else ""))
+    out(f"Slack            SLACK_BOT_TOKEN {_set(secrets.slack_bot_token)}, "
+        f"SLACK_SIGNING_SECRET {_set(secrets.slack_signing_secret)}, SLACK_APP_TOKEN {_set(secrets.slack_app_token)}")
+    if not (secrets.discord_configured or secrets.slack_configured):
+        out("                 no platform configured: `briefbot run` needs Discord or Slack credentials")
+    return EXIT_FAILURE if problems else EXIT_OK

@@ -1,0 +1,23 @@
+"""What every platform adapter offers the rest of the bot, so `run` and the scheduler stay platform-agnostic."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.briefing.models import Reply
+
+
+class PlatformAdapter(Protocol):
+    """A connected platform: started by `briefbot run`, used by the scheduler to post digests."""
+
+    platform: str  # "discord" | "slack" — the value stored in subscriptions.platform
+
+    async def start(self) -> None:
+        """Connect / start serving; returns once the adapter is ready (it keeps running in the loop)."""
+
+    async def close(self) -> None:
+        """Disconnect and release sockets."""
+
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        """Post a reply to a channel; return a message reference. Raise on failure after retries,
+        so the scheduler can record and retry the delivery."""

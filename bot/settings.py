@@ -1,0 +1,154 @@
+"""Settings: `config/briefbot.toml` overridden by `BRIEFBOT_*` environment variables.
+
+Secrets (tokens, signing secrets) are read from the environment only, never from the config file,
+and are held as `SecretStr` so that a stray log line or repr cannot print them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "briefbot.toml"
+SECRET_KEYS = frozenset({
+    "discord_token", "slack_bot_token", "slack_signing_secret", "slack_app_token", "token", "secret",
+})
+
+
+def config_path() -> Path | None:
+    """Where the config file is: `BRIEFBOT_CONFIG`, else `./config/briefbot.toml`, else the repo's."""
+    env = os.environ.get("BRIEFBOT_CONFIG")
+    if env:
+        return Path(env)
+    for candidate in (Path.cwd() / "config" / "briefbot.toml", DEFAULT_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_database_url() -> str:
+    """SQLite in the user's data dir, so a fresh install works with no configuration."""
+    data = Path(user_data_dir("briefbot", appauthor=False))
+    return f"sqlite:///{data / 'briefbot.db'}"
+
+
+class FeedConfig(BaseModel):
+    url: str
+    name: str | None = None
+    poll_minutes: int = Field(default=30, ge=1)
+
+
+class Settings(BaseSettings):
+    """Everything that is not a secret. Field `x` is overridden by environment variable `BRIEFBOT_X`."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIEFBOT_", extra="ignore", env_nested_delimiter="__")
+
+    database_url: str = Field(default_factory=default_database_url)
+    feeds: list[FeedConfig] = Field(default_factory=list)
+
+    # Summaries
+    model: str = "qwen2.5-coder-1.5b"
+    model_device: str = "auto"
+    model_timeout_s: float = 90.0
+    model_max_new_tokens: int = 160
+    model_queue_size: int = 8
+    summary_method: Literal["extractive", "abstractive", "three-things"] = "three-things"
+    digest_limit: int = Field(default=5, ge=1, le=25)
+
+    # Ingestion limits
+    max_article_bytes: int = 5_000_000
+    max_article_chars: int = 200_000
+    fetch_timeout_s: float = 10.0
+    fetch_allow_hosts: list[str] = Field(default_factory=list)
+    user_agent: str = "briefbot/0.1 (+news briefings)"
+
+    # Delivery
+    http_port: int = 3000
+    grace_minutes: int = 120
+    empty_digest: Literal["say", "silent"] = "say"
+    discord_shards: bool = False
+    user_rate_per_minute: int = 6
+    channel_rate_per_minute: int = 20
+
+    @field_validator("database_url")
+    @classmethod
+    def _expand_sqlite(cls, v: str) -> str:
+        if v.startswith("sqlite:///") and not v.startswith("sqlite:////") and "~" in v:
+            return "sqlite:///" + str(Path(v.removeprefix("sqlite:///")).expanduser())
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = config_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path is not None:
+            _refuse_secrets_in_file(path)
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def _refuse_secrets_in_file(path: Path) -> None:
+    """Refuse to start if a secret was written into the config file: it would end up in git."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read config file {path}: {exc}") from exc
+    bad = sorted(k for k in data if k.lower() in SECRET_KEYS or k.lower().endswith(("_token", "_secret")))
+    if bad:
+        raise ValueError(f"{path} contains secrets ({', '.join(bad)}); set them as environment variables instead")
+
+
+class Secrets(BaseSettings):
+    """Tokens and endpoints from the environment only (no prefix: the platforms' usual names)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    discord_token: SecretStr | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def get_secrets() -> Secrets:
+    return Secrets()

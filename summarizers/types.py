@@ -1,0 +1,79 @@
+"""Plain data shared by every summarizer, so callers never depend on one method's internals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the source text with its `[start, end)` character offsets into that text."""
+
+    text: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "sentence": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One briefing point and the source sentences that support it.
+
+    `method` says how the wording was produced ("extractive" copies a sentence, "abstractive" was
+    written by a model and passed the grounding check), so renderers and tests can tell them apart.
+    """
+
+    text: str
+    sources: tuple[Sentence, ...]
+    method: str = "extractive"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"text": self.text, "sources": [s.as_dict() for s in self.sources], "method": self.method}
+
+
+@dataclass(frozen=True, slots=True)
+class ThreeThings:
+    """The "three things to know": at most three points; `note` explains when there are fewer."""
+
+    points: tuple[Point, ...]
+    note: str | None = None
+    model: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"points": [p.as_dict() for p in self.points]}
+        if self.note:
+            out["note"] = self.note
+        if self.model:
+            out["model"] = self.model
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A direct quote with its speaker (None when unknown) and offsets of the quoted words."""
+
+    speaker: str | None
+    quote: str
+    start: int
+    end: int
+    partial: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "speaker": self.speaker,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "partial": self.partial,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A named person found in a text, with the surface forms that refer to them."""
+
+    name: str
+    aliases: frozenset[str] = field(default_factory=frozenset)
+    mentions: tuple[tuple[int, int], ...] = ()
