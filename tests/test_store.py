@@ -76,8 +76,9 @@ def test_same_text_or_same_url_is_a_duplicate(store: Store) -> None:
 
 
 def test_near_duplicate_from_another_outlet_is_linked_to_its_story(store: Store) -> None:
-    first = store.add_article(Article(text=STORY, url="https://a.example/farm", source="A"))
-    rewrite = STORY.replace("Thursday", "Thursday afternoon") + " Reporting by B."
+    wire = STORY + " " + OTHER.replace("The governor", "Separately, the governor")
+    first = store.add_article(Article(text=wire, url="https://c.example/wire", source="C"))
+    rewrite = wire.replace("Thursday", "Thursday afternoon") + " Reporting by B."
     second = store.add_article(Article(text=rewrite, url="https://b.example/farm", source="B"))
     assert second.status == "linked"
     assert f"#{first.id}" in second.reason
@@ -128,3 +129,25 @@ def test_a_failed_transaction_leaves_the_database_intact(store: Store) -> None:
         s.execute(text("DELETE FROM articles"))
         raise RuntimeError("crash mid-transaction")
     assert store.count_articles() == 1
+
+
+def test_processes_opening_a_fresh_database_at_once_do_not_race(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    urls = [f"sqlite:///{tmp_path / 'race.db'}"]
+    if os.environ.get("BRIEFBOT_TEST_DATABASE_URL"):
+        urls.append(os.environ["BRIEFBOT_TEST_DATABASE_URL"])
+        reset = Store(urls[1], run_migrations=False)
+        with reset.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS deliveries, subscriptions, summaries, feeds, articles, "
+                              "alembic_version, apscheduler_jobs CASCADE"))
+        reset.close()
+    for url in urls:
+        start = time.time() + 2
+        code = (f"import time\nwhile time.time() < {start}: time.sleep(0.001)\n"
+                f"from bot.store import Store\nStore({url!r}).close()\n")
+        procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert all(p.returncode == 0 for p in procs), errors

@@ -26,20 +26,28 @@ from lxml import etree
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSON_SUFFIXES = frozenset({".json"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
 
 _SNIFF_BYTES = 8192
 # Share of characters that must look like ordinary prose for a guessed (non-UTF-8) decoding to be trusted.
 _MIN_PLAUSIBLE = 0.97
+_PLAUSIBILITY_SAMPLE = 200_000  # characters; a wrong decoding shows within the first pages
 _BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
     "tr", "pre", "figcaption", "header", "footer", "ul", "ol", "table", "hr",
 })
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "nav", "button")
+_INLINE_WS = re.compile(r"\s+")
+_PARAGRAPH_GAP = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+_MD_TITLE = re.compile(r"\A\s*#{1,2}[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 
 
 class LoadError(Exception):
@@ -83,17 +91,18 @@ def _plausibility(text: str) -> float:
     A wrong guess at an encoding produces control characters, box-drawing symbols and private-use
     code points; real prose in any script is almost entirely letters, marks, digits and punctuation.
     """
-    if not text:
+    sample = text[:_PLAUSIBILITY_SAMPLE]
+    if not sample:
         return 1.0
     good = 0
-    for ch in text:
+    for ch in sample:
         if ch in "\n\r\t" or ch.isspace():
             good += 1
             continue
         cat = unicodedata.category(ch)
         if cat[0] in "LMNP" or cat in ("Sc", "Sm", "Sk"):
             good += 1
-    return good / len(text)
+    return good / len(sample)
 
 
 def decode_text(data: bytes, *, declared: str | None = None) -> str:
@@ -178,11 +187,39 @@ def parse_date(value: object) -> datetime | None:
 # -- HTML ----------------------------------------------------------------------------------------------
 
 
+def _element_text(root: Any) -> str:
+    """Text of an lxml element: one paragraph per block element, `<br>` as a line break.
+
+    Source newlines inside a block mean nothing in HTML, so runs of whitespace collapse to one space;
+    block boundaries become blank lines, which is the paragraph convention the cleaner expects.
+    """
+    for bad in list(root.iter(*_DROP_TAGS)):
+        if bad is not root:
+            bad.drop_tree()
+    parts: list[str] = []
+    for event, node in etree.iterwalk(root, events=("start", "end")):
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag == "br":
+                parts.append("\n")
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n\n")
+            if node.text and tag:
+                parts.append(_INLINE_WS.sub(" ", node.text))
+        else:
+            if tag in _BLOCK_TAGS and tag != "br":
+                parts.append("\n\n")
+            if node is not root and node.tail:
+                parts.append(_INLINE_WS.sub(" ", node.tail))
+    text = "".join(parts)
+    return _PARAGRAPH_GAP.sub("\n\n", text).strip()
+
+
 def html_fragment_to_text(html: str) -> str:
-    """Text of an HTML fragment with one paragraph per block element (feed entry bodies, fallbacks).
+    """Text of an HTML fragment (feed entry bodies).
 
     trafilatura is built for whole pages and discards short fragments, so feed `content:encoded`
-    snippets go through this simpler walk instead.
+    snippets go through this simpler block walk instead.
     """
     if not html.strip():
         return ""
@@ -190,33 +227,23 @@ def html_fragment_to_text(html: str) -> str:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
         return html
-    for bad in root.iter(*_DROP_TAGS):
-        bad.drop_tree()
-    parts: list[str] = []
-    for node in root.iter():
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag.lower() in _BLOCK_TAGS:
-            parts.append("\n\n")
-        if node.text and tag.lower() not in _DROP_TAGS and isinstance(node.tag, str):
-            parts.append(node.text)
-        if node is not root and node.tail:
-            parts.append(node.tail)
-    text = "".join(parts)
-    return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
+    return _element_text(root)
 
 
 def extract_html(data: bytes | str, url: str | None = None) -> Document:
     """Main text, title, date and site name of a web page, via trafilatura.
 
     trafilatura drops navigation, footers, comments and ads far better than anything hand-written; we
-    fall back to a plain block walk only when it finds no main text (tiny or unusual pages).
+    fall back to a plain block walk of `<body>` only when it finds no main text (tiny or unusual pages).
     """
+    # deduplicate=False: trafilatura's de-duplication remembers paragraphs across calls in this process, so
+    # fetching the same page twice would return less text the second time (and a different content hash).
     try:
         raw = trafilatura.extract(
             data, url=url, output_format="json", with_metadata=True,
-            include_comments=False, include_tables=False, include_images=False, deduplicate=True,
+            include_comments=False, include_tables=False, include_images=False, deduplicate=False,
         )
-    except Exception as exc:  # noqa: BLE001 - trafilatura raises a variety of parser errors
+    except Exception as exc:  # noqa: BLE001 - trafilatura surfaces many kinds of parser errors
         log.warning("trafilatura failed on %s: %s", url or "HTML input", exc)
         raw = None
     meta: dict[str, Any] = json.loads(raw) if raw else {}
@@ -230,11 +257,11 @@ def extract_html(data: bytes | str, url: str | None = None) -> Document:
             root = lxml.html.document_fromstring(html)
         except (etree.ParserError, ValueError):
             root = None
-        body = root.find("body") if root is not None else None
-        text = html_fragment_to_text(lxml.html.tostring(body, encoding="unicode")) if body is not None else ""
-        if root is not None and not meta.get("title"):
+        if root is not None:
             found = root.findtext(".//title")
-            meta["title"] = found.strip() if found else ""
+            meta.setdefault("title", found.strip() if found else "")
+            body = root.find("body")
+            text = _element_text(body) if body is not None else ""
     if not text.strip():
         raise LoadError("page has no extractable article text")
     return Document(
@@ -275,10 +302,20 @@ def _record_to_document(record: object, where: str) -> Document:
                     published=published, extra=extra)
 
 
+@dataclass(frozen=True, slots=True)
+class _BadLine:
+    """A JSONL line that is not JSON at all, carried through so it is reported in order."""
+
+    reason: str
+
+
 def _collect(records: Iterator[tuple[str, object]]) -> Loaded:
     """Convert records, keeping good ones and turning bad ones into warnings; fail only if none is good."""
     loaded = Loaded(documents=[])
     for where, record in records:
+        if isinstance(record, _BadLine):
+            loaded.warnings.append(f"{where}: not valid JSON ({record.reason})")
+            continue
         try:
             loaded.documents.append(_record_to_document(record, where))
         except LoadError as exc:
@@ -317,34 +354,21 @@ def parse_jsonl(text: str) -> Loaded:
             except json.JSONDecodeError as exc:
                 yield f"line {lineno}", _BadLine(exc.msg)
 
-    loaded = Loaded(documents=[])
-    for where, record in records():
-        if isinstance(record, _BadLine):
-            loaded.warnings.append(f"{where}: not valid JSON ({record.reason})")
-            continue
-        try:
-            loaded.documents.append(_record_to_document(record, where))
-        except LoadError as exc:
-            loaded.warnings.append(str(exc))
-    if not loaded.documents:
-        if not loaded.warnings:
-            raise LoadError("no records")
-        shown = "; ".join(loaded.warnings[:3])
-        more = f" (and {len(loaded.warnings) - 3} more)" if len(loaded.warnings) > 3 else ""
-        raise LoadError(f"no usable records: {shown}{more}")
-    return loaded
+    return _collect(records())
 
 
-@dataclass(frozen=True, slots=True)
-class _BadLine:
-    reason: str
+def strip_markdown(text: str) -> str:
+    """Markdown to plain text where the markup would otherwise end up in summaries: headings, links, bold."""
+    text = _MD_HEADING.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_EMPHASIS.sub(r"\2", text)
 
 
 # -- files ---------------------------------------------------------------------------------------------
 
 
 def parse_bytes(data: bytes, kind: str, *, url: str | None = None, declared: str | None = None) -> Loaded:
-    """Parse a body of a given kind ("text", "html", "json", "jsonl") into documents."""
+    """Parse a body of a given kind ("text", "markdown", "html", "json", "jsonl") into documents."""
     if kind == "html":
         if b"\x00" in data[:_SNIFF_BYTES]:
             raise LoadError("binary file (contains NUL bytes), not HTML")
@@ -356,7 +380,13 @@ def parse_bytes(data: bytes, kind: str, *, url: str | None = None, declared: str
         return parse_json(text)
     if kind == "jsonl":
         return parse_jsonl(text)
-    return Loaded(documents=[Document(text=text, url=url)])
+    title = ""
+    if kind == "markdown":
+        heading = _MD_TITLE.match(text)
+        if heading:  # a leading "# Heading" is the document's title, not its first paragraph
+            title, text = heading.group(1), text[heading.end():]
+        text = strip_markdown(text)
+    return Loaded(documents=[Document(text=text, title=title, url=url)])
 
 
 def kind_for_suffix(path: Path) -> str | None:
@@ -364,6 +394,8 @@ def kind_for_suffix(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return "text"
+    if suffix in MARKDOWN_SUFFIXES:
+        return "markdown"
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix in JSON_SUFFIXES:
@@ -399,8 +431,6 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
     loaded = parse_bytes(data, kind)
     for doc in loaded.documents:
         doc.extra.setdefault("path", str(path))
-        if not doc.title and kind == "text":
-            doc.extra["file_stem"] = path.stem
     return loaded
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.articles.dedupe import group_stories
+from bot.articles.fetch import DeferredHttpCache
 from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.figures import answer_question
@@ -116,16 +117,22 @@ class BriefingService:
 
     def brief_url(self, url: str) -> Reply:
         """Fetch (SSRF-safe), store and brief one article link."""
-        result = next(iter(load_inputs([url], self.settings, cache=self.store)))
+        cache = DeferredHttpCache(self.store)
+        result = next(iter(load_inputs([url], self.settings, cache=cache)))
         if result.error:
             log.info("could not brief %s: %s", url, result.error)
             return Notice(f"I couldn't read that link: {result.error}", ok=False)
+        if result.not_modified:  # fetched before and unchanged: brief the stored copy
+            known = self.store.article_by_url(url)
+            if known is not None:
+                return self.digest(articles=[known], heading=f"Three things to know: {known.label}")
         if not result.articles:
             return Notice("That page has no article text I can brief.", ok=False)
         for article in result.articles:
             outcome = self.store.add_article(article)
             if article.id is None and outcome.id:
                 article.id = outcome.id
+        cache.commit()
         return self.digest(articles=result.articles, heading=f"Three things to know: {result.articles[0].label}")
 
     # -- figures ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot.articles.fetch import DeferredHttpCache
 from bot.articles.ingest import load_inputs
 from bot.cli import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import open_store, out, progress, settings
@@ -24,11 +25,15 @@ def ingest(inputs: list[str], store: Store) -> tuple[int, int, int]:
     """Load and store every input; print one line per article or failure. Returns (added, skipped, failed)."""
     added = skipped = failed = 0
     s = settings()
-    for result in progress(load_inputs(inputs, s, cache=store), total=len(inputs), desc="ingest"):
+    cache = DeferredHttpCache(store)
+    for result in progress(load_inputs(inputs, s, cache=cache), total=len(inputs), desc="ingest"):
         if result.error:
             failed += 1
+            cache.discard()
             sys.stderr.write(f"failed  {result.source}: {result.error}\n")
             continue
+        for warning in result.warnings:
+            sys.stderr.write(f"warning {result.source}: {warning}\n")
         if result.not_modified:
             out(f"unchanged {result.source} (not modified since last fetch)")
         for article in result.articles:
@@ -40,6 +45,7 @@ def ingest(inputs: list[str], store: Store) -> tuple[int, int, int]:
                 added += 1
                 extra = f" ({outcome.reason})" if outcome.reason else ""
                 out(f"added   #{outcome.id} {article.label}{extra}")
+        cache.commit()  # only now that the articles are stored
     return added, skipped, failed
 
 

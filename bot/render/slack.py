@@ -4,8 +4,9 @@ Article text, titles, quotes and user input are untrusted: in Slack `mrkdwn`, `<
 `<!here>`, `<!everyone>`, `<@U…>` and `<#C…>` ping people or link channels. Escaping `&`, `<` and `>`
 as HTML entities (what Slack's own formatting guide asks for) turns every such sequence into plain text;
 bare `@channel`/`@here`/`@everyone` words get a zero-width space so no client or `link_names` setting can
-ever resolve them. `plain_text` objects (the header) are never parsed for mentions by Slack, so they are
-not entity-escaped (that would show `&amp;` literally) but still have broadcast words defused.
+ever resolve them. `plain_text` objects (the header) are not parsed for mentions by Slack and are not
+entity-escaped (Slack escapes plain text itself); as a second line of defence a zero-width space follows
+every `<` and broadcast `@` there, which looks the same and can never form a control sequence.
 
 Long replies are split over several messages (never mid-word without an ellipsis), each within the
 block count, the per-section limit and Slack's undocumented cumulative block-text limit (`msg_blocks_too_long`
@@ -30,8 +31,7 @@ SECTION_MAX_CHARS = 3_000        # section block text
 CONTEXT_MAX_ELEMENTS = 10        # elements per context block
 CONTEXT_BLOCK_MAX_CHARS = 3_000  # per context block in all (Slack's cap per element; ours for the block)
 MESSAGE_MAX_CHARS = 11_000       # cumulative block text per message (Slack rejects ~12,000; keep a margin)
-TEXT_MAX_CHARS = 40_000          # Slack's hard limit for the top-level `text`
-FALLBACK_MAX_CHARS = 300         # our fallback `text` (notifications, screen readers): short by design
+FALLBACK_MAX_CHARS = 300         # top-level `text` before escaping (Slack: 40,000, ~4,000 in practice)
 LINK_LABEL_MAX_CHARS = 150       # link labels are titles or outlet names; the link carries the rest
 URL_MAX_CHARS = 1_500            # longer URLs are shown as a label only (Slack mangles very long links)
 
@@ -55,6 +55,11 @@ class SlackMessage:
 def defuse_broadcasts(text: str) -> str:
     """Break bare `@channel`, `@here` and `@everyone` words with a zero-width space."""
     return _BROADCAST.sub("@" + ZERO_WIDTH_SPACE, text)
+
+
+def plain(text: str) -> str:
+    """Untrusted text for a `plain_text` object: displayed as typed, never a control sequence."""
+    return defuse_broadcasts(text.replace("<", "<" + ZERO_WIDTH_SPACE))
 
 
 def escape(text: str) -> str:
@@ -86,8 +91,8 @@ def link(url: str | None, label: str) -> str:
 # -- blocks -------------------------------------------------------------------------------------------
 
 def header_block(text: str) -> Block:
-    plain = defuse_broadcasts(truncate(" ".join(text.split()), HEADER_MAX_CHARS)) or "Briefing"
-    return {"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": True}}
+    shown = truncate(plain(" ".join(text.split())), HEADER_MAX_CHARS) or "Briefing"
+    return {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": True}}
 
 
 def section_blocks(mrkdwn: str) -> list[Block]:
@@ -167,7 +172,7 @@ def paginate(units: Sequence[list[Block]], heading: str, fallback: str) -> list[
             text = f"{marker_text} (part {number} of {total})"
         else:
             text = fallback
-        messages.append(SlackMessage(text=text[:TEXT_MAX_CHARS], blocks=blocks))
+        messages.append(SlackMessage(text=text, blocks=blocks))
     return messages
 
 

@@ -120,6 +120,11 @@ class Store:
             row = s.get(ArticleRow, article_id)
             return _to_article(row) if row else None
 
+    def article_by_url(self, url: str) -> Article | None:
+        with self.session() as s:
+            row = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canonical_url(url)))
+            return _to_article(row) if row else None
+
     def latest_articles(self, limit: int = 20, *, since: datetime | None = None,
                         query: str | None = None) -> list[Article]:
         """Newest first (by publication date, else by when we stored it); optional topic words filter."""

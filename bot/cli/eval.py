@@ -1,0 +1,98 @@
+"""`briefbot eval FILE.jsonl`: ROUGE of a summarizer beside Lead and LexRank, computed in the same run.
+
+The baselines always run with the chosen method so the figures are comparable (same records, same
+sentence split, same summary length, same machine load). Methods come from
+`summarizers.evaluate.METHODS`, so a method registered there (abstractive, three-things) is evaluable
+here without touching this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.cli import CliError
+from summarizers.evaluate import (
+    METHODS,
+    DatasetError,
+    Length,
+    evaluate,
+    format_report,
+    load_jsonl,
+    resolve_methods,
+)
+
+log = logging.getLogger(__name__)
+
+BASELINES = ("lead", "lexrank")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="ROUGE of a summarizer on a JSONL dataset, beside Lead and LexRank",
+        description=(
+            "Score a summarizer with ROUGE-1/2/L F1 (rouge-score, stemmed) on a JSONL file whose lines "
+            "have 'text' and 'reference_summary' (optional 'title', 'reference_sentences'). Lead and "
+            "LexRank run in the same pass; milliseconds per article are reported too."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE.jsonl", help="the dataset")
+    parser.add_argument(
+        "--method",
+        default="extractive",
+        metavar="NAME",
+        help=f"one of: {', '.join(METHODS)}, or all (default: extractive)",
+    )
+    parser.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N records")
+    parser.add_argument(
+        "--length",
+        type=_length,
+        default="reference",
+        metavar="reference|N",
+        help="sentences per summary: as many as the reference has (default), or N",
+    )
+    parser.set_defaults(func=run)
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _length(value: str) -> Length:
+    return "reference" if value == "reference" else _positive_int(value)
+
+
+def method_names(method: str) -> list[str]:
+    """The chosen method (or all) followed by the baselines, each once, in that order."""
+    if method == "all":
+        chosen = list(METHODS)
+    elif method in METHODS:
+        chosen = [method]
+    else:
+        raise CliError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}, all")
+    return list(dict.fromkeys([*chosen, *BASELINES]))
+
+
+def run(args: argparse.Namespace) -> int:
+    names = method_names(args.method)
+    try:
+        records = load_jsonl(args.file)
+    except DatasetError as exc:
+        raise CliError(str(exc)) from exc
+    if args.limit:
+        records = records[: args.limit]
+    try:
+        methods = resolve_methods(names)
+    except (ImportError, RuntimeError) as exc:
+        raise CliError(f"cannot load a method: {exc}") from exc
+    report = evaluate(records, methods, length=args.length, source=args.file)
+    sys.stdout.write(format_report(report))
+    return 0

@@ -1,0 +1,208 @@
+"""One scheduler pass: find the digest slots due at `now`, claim each, build, post once, record.
+
+This is the part that must be right, so it takes `now` as an argument and knows nothing about
+APScheduler: tests drive it with explicit instants, and the scheduler calls it on every wake-up.
+
+Exactly-once, and where it gives way. A slot is claimed (a row insert only one process can win),
+the digest is built, the row moves to `sending`, the platform is called, the row becomes `sent`.
+- A crash before `sending`: nothing was posted; the claim's lease runs out and a pass takes it over.
+- A crash during the platform call: we cannot tell whether the message went out. We choose
+  at-most-once there (the issue's "never posts twice"): the row becomes `unconfirmed` and is not
+  re-sent. The window is one HTTP call long, and the operator sees it in `briefbot deliveries`.
+- A send that raised was refused by the platform (adapters raise only after their own retries), so
+  it is retried with exponential backoff until the slot's grace deadline or MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.articles.models import Article
+from bot.briefing.models import Digest
+from bot.briefing.service import BriefingService
+from bot.delivery import PlatformAdapter
+from bot.scheduler.slots import MAX_MISSED, DueSlot, ScheduleError, delivery_deadline, due_slots, zone
+from bot.settings import Settings
+from bot.store import Store, Subscription
+from bot.store import deliveries as rows
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(minutes=30)
+MAX_ATTEMPTS = 6
+EMPTY_MESSAGE = "No new stories since the last briefing."
+FIRST_DIGEST_WINDOW = timedelta(days=1)  # a channel's first digest covers the past day
+LOST = "lost"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one pass did with one slot: sent, failed (will retry or gave up), skipped, or lost (a peer
+    took the claim over while we were building)."""
+
+    subscription_id: int
+    slot: datetime
+    status: str
+    detail: str = ""
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential backoff after the `attempt`-th failed send: 1, 2, 4, ... minutes, capped."""
+    return min(RETRY_BASE * 2 ** max(attempt - 1, 0), RETRY_CAP)
+
+
+def article_added_at(article: Article) -> datetime | None:
+    value = article.extra.get("added_at") if article.extra else None
+    return value if isinstance(value, datetime) else None
+
+
+class DigestDeliverer:
+    """Runs scheduler passes for the platforms this process is connected to."""
+
+    def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
+                 settings: Settings, instance_id: str, *, lease: timedelta = rows.DEFAULT_LEASE) -> None:
+        self.store = store
+        self.service = service
+        self.adapters = adapters
+        self.settings = settings
+        self.instance_id = instance_id
+        self.lease = lease
+        self._pass = asyncio.Lock()  # a cron wake-up and the periodic tick never run a pass side by side
+        self._bad_schedules: set[tuple[int, str, str]] = set()
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(minutes=max(self.settings.grace_minutes, 0))
+
+    async def run_due(self, now: datetime) -> list[Outcome]:
+        """Deliver, retry or skip every slot due at `now` on our platforms; safe to run anywhere, anytime."""
+        async with self._pass:
+            for lost in await asyncio.to_thread(rows.mark_interrupted, self.store, now, lease=self.lease):
+                log.warning("delivery of subscription %d slot %s was interrupted mid-send (%s); marked "
+                            "unconfirmed and not re-sent", lost.subscription_id, lost.slot.isoformat(),
+                            lost.claimed_by)
+            work = await asyncio.to_thread(self._due_work, now)
+            outcomes = []
+            for sub, due in work:
+                outcome = await self._handle(sub, due, now)
+                if outcome is not None:
+                    outcomes.append(outcome)
+            return outcomes
+
+    def _due_work(self, now: datetime) -> list[tuple[Subscription, DueSlot]]:
+        """New slots of our platforms' subscriptions, then retries and abandoned claims."""
+        subs = {s.id: s for s in self.store.list_subscriptions() if s.platform in self.adapters}
+        if not subs:
+            return []
+        created = rows.subscription_created(self.store, list(subs))
+        recorded = rows.recorded_slots(self.store, now - timedelta(days=MAX_MISSED + 1))
+        work: list[tuple[Subscription, DueSlot]] = []
+        for sub in subs.values():
+            try:
+                slots = due_slots(sub, now, self.grace, created_at=created.get(sub.id))
+            except ScheduleError as exc:
+                self.report_bad_schedule(sub, exc)
+                continue
+            work.extend((sub, d) for d in slots if (sub.id, d.at) not in recorded)
+        for row in rows.due_retries(self.store, now, lease=self.lease):
+            owner = subs.get(row.subscription_id)
+            if owner is None:
+                continue  # another platform's delivery: its own process retries it
+            deadline = delivery_deadline(row.slot, self.grace)
+            expired = now > deadline
+            reason = f"retry window closed at {deadline:%Y-%m-%d %H:%M} UTC" if expired else ""
+            work.append((owner, DueSlot(row.slot, expired=expired, reason=reason)))
+        return work
+
+    def report_bad_schedule(self, sub: Subscription, exc: ScheduleError) -> None:
+        """Log a subscription whose stored time or zone is unusable, once per value rather than every tick."""
+        key = (sub.id, sub.time, sub.timezone)
+        if key not in self._bad_schedules:
+            self._bad_schedules.add(key)
+            log.error("subscription %d (%s %s) cannot be scheduled: %s", sub.id, sub.platform, sub.channel_id, exc)
+
+    async def _handle(self, sub: Subscription, due: DueSlot, now: datetime) -> Outcome | None:
+        me = self.instance_id
+        claimed = await asyncio.to_thread(rows.claim, self.store, sub.id, due.at, me, now, lease=self.lease)
+        if not claimed:
+            return None  # another process has it, or it is already done
+        where = f"subscription {sub.id} ({sub.platform} {sub.channel_id}) slot {due.at:%Y-%m-%d %H:%M} UTC"
+        if due.expired:
+            await asyncio.to_thread(rows.mark_skipped, self.store, sub.id, due.at, me, now, reason=due.reason)
+            log.warning("skipped %s: %s", where, due.reason)
+            return Outcome(sub.id, due.at, rows.SKIPPED, due.reason)
+        try:
+            digest = await asyncio.to_thread(self.build_digest, sub, due.at, now)
+        except Exception as exc:
+            log.exception("could not build the digest for %s", where)
+            return await self._failed(sub, due, now, exc, attempt=None)
+        if not digest.stories and self.settings.empty_digest == "silent":
+            reason = "no new stories (empty_digest = silent)"
+            await asyncio.to_thread(rows.mark_skipped, self.store, sub.id, due.at, me, now, reason=reason)
+            log.info("nothing to post for %s", where)
+            return Outcome(sub.id, due.at, rows.SKIPPED, reason)
+        attempt = await asyncio.to_thread(rows.mark_sending, self.store, sub.id, due.at, me,
+                                          claimed_at=now, now=now)
+        if attempt is None:
+            log.warning("lost the claim on %s while building it; another process delivers it", where)
+            return Outcome(sub.id, due.at, LOST)
+        try:
+            ref = await self.adapters[sub.platform].send(sub.channel_id, digest)
+        except Exception as exc:
+            return await self._failed(sub, due, now, exc, attempt=attempt)
+        article_ids = [i for story in digest.stories for i in story.article_ids]
+        await asyncio.to_thread(rows.mark_sent, self.store, sub.id, due.at, me, now, message_ref=ref,
+                                article_ids=article_ids)
+        log.info("posted %s (%d stories, attempt %d)", where, len(digest.stories), attempt)
+        return Outcome(sub.id, due.at, rows.SENT, ref or "")
+
+    async def _failed(self, sub: Subscription, due: DueSlot, now: datetime, exc: Exception, *,
+                      attempt: int | None) -> Outcome:
+        """Schedule a retry with backoff, or give up at the slot's deadline or after MAX_ATTEMPTS."""
+        error = f"{type(exc).__name__}: {exc}"
+        retry_at = now + retry_delay(attempt or 1)
+        give_up = (attempt or 0) >= MAX_ATTEMPTS or retry_at > delivery_deadline(due.at, self.grace)
+        next_at = None if give_up else retry_at
+        await asyncio.to_thread(rows.mark_failed, self.store, sub.id, due.at, self.instance_id, error=error,
+                                next_attempt_at=next_at)
+        when = f"retry at {next_at:%H:%M:%S} UTC" if next_at else "giving up"
+        log.warning("sending the digest for subscription %d slot %s failed (attempt %s): %s; %s",
+                    sub.id, due.at.isoformat(), attempt or "-", error, when)
+        return Outcome(sub.id, due.at, rows.FAILED, error)
+
+    # -- the digest ---------------------------------------------------------------------------
+
+    def build_digest(self, sub: Subscription, slot: datetime, now: datetime) -> Digest:
+        """The stories new since this channel's last digest (stored up to `now`), one entry per story."""
+        since = sub.last_digest_at or slot - FIRST_DIGEST_WINDOW
+        local = slot.astimezone(zone(sub.timezone))
+        heading = f"Your daily briefing · {local:%A} {local.day} {local:%B}"
+        return self.service.digest(articles=self.new_stories(since, now), heading=heading,
+                                   empty_message=EMPTY_MESSAGE)
+
+    def new_stories(self, since: datetime, until: datetime) -> list[Article]:
+        """Articles stored in (since, until], minus follow-ups of stories a previous digest already had.
+
+        A near-duplicate from another outlet is stored pointing at its story's first article
+        (`story_of`); if that first article is older than `since`, the story is not new for this channel.
+        """
+        fresh = [a for a in self.store.latest_articles(self.settings.digest_limit * 4, since=since)
+                 if (added := article_added_at(a)) is None or added <= until]
+        ids = {a.id for a in fresh}
+        roots = {r for a in fresh if isinstance(r := a.extra.get("story_of"), int) and r not in ids}
+        old = {a.id for a in self.store.articles_by_ids(sorted(roots))
+               if (added := article_added_at(a)) is not None and added <= since}
+        return [a for a in fresh if a.extra.get("story_of") not in old]
+
+
+def describe(outcomes: Sequence[Outcome]) -> str:
+    """A one-line summary of a pass for the log."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing due"

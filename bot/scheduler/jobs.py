@@ -1,0 +1,244 @@
+"""The running scheduler: APScheduler jobs that wake the delivery and polling logic at the right times.
+
+Jobs
+- `digest:<id>`: one per subscription, a CronTrigger at its local HH:MM in its IANA zone (DST-aware).
+- `feed:<hash>`: one per configured feed, an IntervalTrigger with jitter.
+  Both live in a SQLAlchemyJobStore in the bot's own database, so they survive restarts and a late
+  start still fires a job that was due while the bot was down (misfire grace unlimited, coalesced).
+- `tick`: every 30 s, in memory: picks up subscription changes (`sync_subscriptions`) and runs a pass.
+
+Why the tick: APScheduler 3 does not coordinate several schedulers on one job store, so with two
+bot processes on a database either may consume a cron wake-up, possibly one without the channel's
+platform. Correctness therefore never rests on a job firing: every pass looks at the database
+(`DigestDeliverer.run_due`), and the cron jobs only make the common case punctual to the second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.briefing.service import BriefingService
+from bot.delivery import PlatformAdapter
+from bot.scheduler.digests import DigestDeliverer, Outcome, describe
+from bot.scheduler.polling import FeedPoller, Loader, PollOutcome, jitter_seconds
+from bot.scheduler.slots import ScheduleError, cron_trigger
+from bot.settings import Settings
+from bot.store import Store, Subscription
+from bot.store import deliveries as rows
+from bot.store import feeds as feed_rows
+
+log = logging.getLogger(__name__)
+
+TICK = timedelta(seconds=30)
+SHARED, LOCAL = "shared", "local"  # job store aliases: persistent (database) and this process only
+JOBS_TABLE = "apscheduler_jobs"
+DIGEST_PREFIX, FEED_PREFIX = "digest:", "feed:"
+
+Clock = Callable[[], datetime]
+
+# The scheduler that persistent jobs run against in this process. Persistent jobs must name a
+# module-level function (they are pickled by reference), so they find their scheduler here.
+_active: DigestScheduler | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_instance_id() -> str:
+    """hostname-pid plus a short random part, so two schedulers in one process are still told apart."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+async def fire_digests(subscription_id: int) -> None:
+    """Job entry point: a subscription's local time came. A full pass is as cheap and covers retries too."""
+    scheduler = _active
+    if scheduler is None:
+        log.warning("digest job for subscription %d fired with no scheduler running", subscription_id)
+        return
+    log.debug("digest time for subscription %d", subscription_id)
+    await scheduler.run_due()
+
+
+async def fire_feed(url: str) -> None:
+    """Job entry point: a feed's polling interval came round."""
+    scheduler = _active
+    if scheduler is None:
+        log.warning("feed job for %s fired with no scheduler running", url)
+        return
+    await scheduler.poll_feed(url)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What `sync_subscriptions` changed, by job id."""
+
+    added: tuple[str, ...] = ()
+    rescheduled: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.rescheduled or self.removed)
+
+
+def digest_job_id(subscription_id: int) -> str:
+    return f"{DIGEST_PREFIX}{subscription_id}"
+
+
+def feed_job_id(url: str) -> str:
+    """Feed URLs can be long; job ids are limited, so use a stable hash."""
+    return FEED_PREFIX + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def _signature(sub: Subscription) -> str:
+    """The job's name records what it was scheduled for, so a changed time or zone is noticed."""
+    return f"{sub.time} {sub.timezone}"
+
+
+class DigestScheduler:
+    """Daily digests and feed polling for one bot process. `start()` needs a running asyncio loop."""
+
+    def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
+                 settings: Settings, *, clock: Clock = utc_now, instance_id: str | None = None,
+                 load: Loader | None = None, lease: timedelta = rows.DEFAULT_LEASE) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.instance_id = instance_id or default_instance_id()
+        self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease)
+        self.poller = FeedPoller(store, settings, load=load)
+        self.aps = AsyncIOScheduler(
+            jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
+                       LOCAL: MemoryJobStore()},
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+            timezone=UTC,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self, *, paused: bool = False) -> None:
+        """Create the job table if needed, schedule every job and start; `paused` starts without firing
+        anything (for inspection and tests)."""
+        global _active
+        if _active is not None and _active is not self:
+            raise RuntimeError("a DigestScheduler is already running in this process")
+        self.aps.start(paused=paused)
+        _active = self
+        # The first tick runs at once: slots missed while the bot was down are sent (or skipped) now.
+        self.aps.add_job(self._tick, IntervalTrigger(seconds=TICK.total_seconds(), timezone=UTC), id="tick",
+                         jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
+        self.sync_feeds()
+        self.sync_subscriptions()
+        log.info("scheduler %s started (%d jobs)", self.instance_id, len(self.aps.get_jobs()))
+
+    def shutdown(self) -> None:
+        """Stop firing jobs; persistent jobs stay in the database for the next start."""
+        global _active
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+        if _active is self:
+            _active = None
+
+    # -- the work ---------------------------------------------------------------------------
+
+    async def run_due(self, now: datetime | None = None) -> list[Outcome]:
+        """One delivery pass at `now` (default: the clock)."""
+        outcomes = await self.deliverer.run_due(now or self.clock())
+        if outcomes:
+            log.info("delivery pass: %s", describe(outcomes))
+        return outcomes
+
+    async def poll_feed(self, url: str, now: datetime | None = None) -> PollOutcome | None:
+        return await self.poller.poll(url, now or self.clock())
+
+    async def _tick(self) -> None:
+        try:
+            await asyncio.to_thread(self.sync_subscriptions)
+        except Exception:  # a bad row or a database hiccup must not stop deliveries
+            log.exception("could not sync subscription jobs")
+        await self.run_due()
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def jobs(self, prefix: str = "") -> dict[str, Job]:
+        return {j.id: j for j in self.aps.get_jobs(jobstore=SHARED) if j.id.startswith(prefix)}
+
+    def sync_subscriptions(self) -> SyncReport:
+        """Make the digest jobs match the subscriptions table: new ones added, changed ones rescheduled,
+        removed ones dropped. Runs every tick, so subscription commands take effect without a restart."""
+        current = self.jobs(DIGEST_PREFIX)
+        added: list[str] = []
+        rescheduled: list[str] = []
+        invalid: list[str] = []
+        wanted: set[str] = set()
+        for sub in self.store.list_subscriptions():
+            job_id = digest_job_id(sub.id)
+            wanted.add(job_id)
+            job = current.get(job_id)
+            if job is not None and job.name == _signature(sub):
+                continue
+            try:
+                trigger = cron_trigger(sub)
+            except ScheduleError as exc:
+                invalid.append(job_id)
+                self.deliverer.report_bad_schedule(sub, exc)
+                wanted.discard(job_id)
+                continue
+            self.aps.add_job(fire_digests, trigger, args=[sub.id], id=job_id, name=_signature(sub),
+                             jobstore=SHARED, replace_existing=True)
+            (rescheduled if job is not None else added).append(job_id)
+        removed = sorted(set(current) - wanted)
+        self._remove(removed)
+        report = SyncReport(tuple(added), tuple(rescheduled), tuple(removed), tuple(invalid))
+        if report.changed:
+            log.info("digest jobs: %d added, %d rescheduled, %d removed", len(added), len(rescheduled),
+                     len(removed))
+        return report
+
+    def sync_feeds(self) -> SyncReport:
+        """One polling job per configured feed (its interval, with jitter); jobs of removed feeds go."""
+        feed_rows.sync_feeds(self.store, self.settings.feeds)
+        current = self.jobs(FEED_PREFIX)
+        added: list[str] = []
+        rescheduled: list[str] = []
+        wanted: set[str] = set()
+        first_run = datetime.now(UTC)
+        for feed in self.settings.feeds:
+            job_id = feed_job_id(feed.url)
+            wanted.add(job_id)
+            name = f"{feed.poll_minutes} {feed.url}"
+            job = current.get(job_id)
+            if job is not None and job.name == name:
+                continue
+            trigger = IntervalTrigger(minutes=feed.poll_minutes, jitter=int(jitter_seconds(feed.poll_minutes)),
+                                      timezone=UTC)
+            self.aps.add_job(fire_feed, trigger, args=[feed.url], id=job_id, name=name, jobstore=SHARED,
+                             replace_existing=True, next_run_time=first_run)
+            (rescheduled if job is not None else added).append(job_id)
+        removed = sorted(set(current) - wanted)
+        self._remove(removed)
+        return SyncReport(tuple(added), tuple(rescheduled), tuple(removed))
+
+    def _remove(self, job_ids: list[str]) -> None:
+        for job_id in job_ids:
+            try:
+                self.aps.remove_job(job_id, jobstore=SHARED)
+            except JobLookupError:  # another process sharing the job store removed it first
+                log.debug("job %s already removed", job_id)

@@ -1,0 +1,295 @@
+"""Grounding check: a generated point may only name people, organisations, places and numbers that its
+source sentences contain.
+
+Small language models summarize fluently and invent just as fluently; the invented parts that mislead
+readers most are names and figures ("Musk pledged $90 million", "Obama joined the call"). This check is
+deliberately lexical and one-sided: it cannot prove a point true, but it catches a point that mentions
+something its sources never mention, which is the failure that matters for attributed briefings.
+
+What is checked in the point:
+
+* named entities from the shared spaCy pipeline (PERSON, ORG, GPE, NORP, LOC, FAC, EVENT), plus proper
+  nouns the small NER model missed: every significant word of the name must occur in the sources
+  (titles like "President" or "Gov." are ignored, so "President Biden" is supported by "Biden");
+* numbers: digits ("7.1", "45,000,000", "8th", "1/2"), scale words ("45 million" == "45,000,000"),
+  written numbers ("twenty-five", "three hundred"), percentages ("10%" == "10 percent"); compared by value;
+* dates: month and weekday names (their day numbers are checked as numbers).
+
+Normalisation keeps honest paraphrases: case, possessives ("Musk's"), dotted acronyms ("U.S." == "US"),
+a few country aliases ("United States"), and inflections of the same stem ("Democrats"/"Democratic").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+
+from summarizers.nlp import get_nlp
+
+log = logging.getLogger(__name__)
+
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
+# Words inside a name that carry no identity: a point may add or drop them freely.
+IGNORED_IN_NAMES = frozenset(
+    """the of and for a an in on at to de del da von van la le
+    president vice former late mr mrs ms dr sir prof gov governor sen senator rep representative
+    secretary minister prime chancellor ceo chief judge justice gen general rev pope king queen prince
+    princess lord lady st saint jr sr""".split()
+)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "us": ("united states", "america", "usa"),
+    "usa": ("united states", "america", "us"),
+    "united states": ("us", "usa", "america"),
+    "america": ("united states", "us", "usa"),
+    "uk": ("united kingdom", "britain"),
+    "united kingdom": ("uk", "britain"),
+    "britain": ("uk", "united kingdom"),
+    "eu": ("european union",),
+    "european union": ("eu",),
+    "un": ("united nations",),
+    "united nations": ("un",),
+}
+# Inflections accepted between two words sharing a stem of 5+ letters (Democrat/Democrats/Democratic).
+_SUFFIXES = frozenset(
+    {"", "s", "es", "e", "n", "ns", "an", "ans", "ian", "ians", "ic", "ics", "i", "is", "ese", "ish"}
+)
+MONTHS = {
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "jun": "june",
+    "jul": "july",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+MONTH_NAMES = frozenset(MONTHS.values()) | {"may"}
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+
+UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "dozen": 12,
+}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_ABBREVIATED_SCALES = {"k": 1e3, "m": 1e6, "bn": 1e9}
+
+_NUMBER = re.compile(
+    r"""(?<![\w.,/])[$£€]?
+    (?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?(?:/(?P<den>\d+))?(?:st|nd|rd|th)?
+    (?P<pct>\s?(?:%|percent\b|per\s+cent\b))?
+    (?:\s*(?P<scale>thousand|million|billion|trillion)s?\b|(?P<abbr>bn|m|k)\b)?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’&-][A-Za-z0-9]+)*\.?(?:['’]s?)?")
+_NUMBER_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def normalise_word(word: str) -> str:
+    """Lower-case, no possessive, no dots: "Musk's" -> "musk", "U.S." -> "us"."""
+    w = word.lower().replace("’", "'")
+    w = re.sub(r"'s?$", "", w)
+    return w.replace(".", "").strip("'-")
+
+
+def words_of(text: str) -> set[str]:
+    """The normalised words of `text`, with hyphenated words also split into their parts."""
+    out: set[str] = set()
+    for raw in _WORD.findall(text):
+        w = normalise_word(raw)
+        if not w:
+            continue
+        out.add(w)
+        if "-" in w:
+            out.update(p for p in w.split("-") if p)
+    return out
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if a.rstrip("s") == b.rstrip("s") and len(a.rstrip("s")) >= 3:
+        return True
+    prefix = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 5 and a[prefix:] in _SUFFIXES and b[prefix:] in _SUFFIXES
+
+
+def _word_supported(word: str, source_words: set[str]) -> bool:
+    return word in source_words or any(_same_word(word, s) for s in source_words)
+
+
+def name_supported(name: str, source_words: set[str]) -> bool:
+    """Whether every significant word of `name` (or of a known alias of it) occurs in the sources."""
+    tokens = [normalise_word(t) for t in _WORD.findall(name)]
+    tokens = [p for t in tokens for p in t.split("-") if p]
+    significant = [t for t in tokens if t not in IGNORED_IN_NAMES]
+    if not significant:
+        return True
+    if all(_word_supported(t, source_words) for t in significant):
+        return True
+    phrase = " ".join(significant)
+    return any(all(w in source_words for w in alias.split()) for alias in ALIASES.get(phrase, ()))
+
+
+def number_mentions(text: str) -> list[tuple[str, float | None, str | None]]:
+    """(surface, value, scale_word) for each number in `text`.
+
+    `value` is None for a bare scale word ("millions of people"): there is no figure to compare, only
+    the order of magnitude, reported as `scale_word`. A lone "one" is skipped: it is usually a pronoun.
+    """
+    found: list[tuple[int, str, float | None, str | None]] = []
+    masked = list(text)
+    for m in _NUMBER.finditer(text):
+        found.append((m.start(), m.group(0).strip(), _digits_value(m), None))
+        masked[m.start() : m.end()] = " " * (m.end() - m.start())
+    rest = "".join(masked)
+    run: list[tuple[int, int, str]] = []
+    for m in _NUMBER_WORD.finditer(rest):
+        parts = m.group(0).lower().split("-")
+        if all(p in UNITS or p in SCALES or p.rstrip("s") in SCALES or p == "hundred" for p in parts):
+            if run and rest[run[-1][1] : m.start()].strip() not in ("", "and"):
+                found.extend(_word_run(text, run))
+                run = []
+            run.append((m.start(), m.end(), m.group(0).lower()))
+        elif run and parts == ["and"] and run[-1][2] in ("hundred", *SCALES):
+            continue  # "three hundred and twelve" is one number
+        elif run:
+            found.extend(_word_run(text, run))
+            run = []
+    if run:
+        found.extend(_word_run(text, run))
+    return [(s, v, sc) for _, s, v, sc in sorted(found, key=lambda f: f[0])]
+
+
+def _digits_value(m: re.Match[str]) -> float:
+    value = float(m.group("int").replace(",", ""))
+    if m.group("frac"):
+        value += float("0." + m.group("frac"))
+    if m.group("den") and float(m.group("den")):
+        value /= float(m.group("den"))
+    if m.group("scale"):
+        value *= SCALES[m.group("scale").lower()]
+    elif m.group("abbr"):
+        value *= _ABBREVIATED_SCALES[m.group("abbr").lower()]
+    return value
+
+
+def _word_run(text: str, run: list[tuple[int, int, str]]) -> list[tuple[int, str, float | None, str | None]]:
+    """Value of a run of number words ("three hundred", "twenty-five million")."""
+    words = [p for _, _, w in run for p in w.split("-")]
+    surface = text[run[0][0] : run[-1][1]]
+    if words == ["one"]:
+        return []
+    if all(w.rstrip("s") in SCALES for w in words):
+        return [(run[0][0], surface, None, words[-1].rstrip("s"))]
+    total, current = 0.0, 0.0
+    for w in words:
+        if w in UNITS:
+            current += UNITS[w]
+        elif w == "hundred":
+            current = max(current, 1.0) * 100
+        else:
+            total += max(current, 1.0) * SCALES[w.rstrip("s")]
+            current = 0.0
+    return [(run[0][0], surface, total + current, None)]
+
+
+def _number_supported(
+    value: float | None, scale: str | None, source_values: list[float], source_words: set[str]
+) -> bool:
+    if value is None:
+        return scale is not None and any(w.rstrip("s") == scale for w in source_words)
+    return any(math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-9) for v in source_values)
+
+
+def _calendar_word(word: str) -> str | None:
+    w = normalise_word(word)
+    w = MONTHS.get(w, w)
+    return w if w in MONTH_NAMES or w in WEEKDAYS else None
+
+
+def unsupported_terms(point: str, sources: Sequence[str]) -> list[str]:
+    """Names, numbers and dates in `point` that none of `sources` mentions, in order of appearance.
+
+    An empty list means the point passes the grounding check.
+    """
+    source_text = "\n".join(sources)
+    source_words = words_of(source_text)
+    source_calendar = {c for w in _WORD.findall(source_text) if (c := _calendar_word(w))}
+    source_values = [v for _, v, _ in number_mentions(source_text) if v is not None]
+    terms: list[str] = []
+
+    for surface, value, scale in number_mentions(point):
+        if not _number_supported(value, scale, source_values, source_words):
+            terms.append(surface)
+
+    doc = get_nlp()(point)
+    in_entity: set[int] = set()
+    for ent in doc.ents:
+        in_entity.update(range(ent.start, ent.end))
+        if ent.label_ in NAME_LABELS and not name_supported(ent.text, source_words):
+            terms.append(ent.text)
+    for tok in doc:
+        calendar = _calendar_word(tok.text) if tok.text[:1].isupper() else None
+        if calendar is not None:
+            if calendar not in source_calendar:
+                terms.append(tok.text)
+            continue
+        # Proper nouns the small NER model did not tag; a capitalised first word is too often not a name.
+        if (
+            tok.pos_ == "PROPN"
+            and tok.i not in in_entity
+            and not tok.is_sent_start
+            and tok.text[:1].isupper()
+            and normalise_word(tok.text) not in IGNORED_IN_NAMES
+            and not _word_supported(normalise_word(tok.text), source_words)
+        ):
+            terms.append(tok.text)
+    return _unique(terms)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

@@ -1,0 +1,729 @@
+"""Direct quotes and who said them.
+
+A news quote is attributed by a speech cue next to it (`“…,” Trump said.`, `said UAW President Shawn
+Fain.`, `Trump told Musk: “…”`, `according to Microsoft`), by a pronoun (`“…,” he said.`), by continuing
+the previous quote (`“…,” he said. “…”`, or a quote that runs over several paragraphs), or, for words
+quoted inside a sentence (`calling it “incredibly moving”`), by the verb the quoted words belong to.
+
+The steps:
+
+1. Quote marks are paired per paragraph (curly, straight, guillemets, and single quotes outside double
+   ones); offsets point at the quoted words, not the marks.
+2. The text after the closing mark up to the end of its sentence, and before the opening mark back to
+   the start of its sentence, are searched for a speech cue; the cue's grammatical subject (spaCy's
+   dependency parse, climbing through participles such as "telling Musk:") is the speaker. Words inside
+   quotes never count as speakers, so “Both Trump and Musk …,” Shawn Fain said is Fain's.
+3. The subject becomes a person through `figures.find_people` (full canonical name for "Musk" or "the
+   Tesla CEO"); a he/she pronoun resolves to the nearest preceding person whose gender (estimated from
+   this text's pronouns and honorifics) fits, preferring sentence subjects and earlier quote speakers.
+4. Quotes embedded in a sentence are `partial`; their speaker is the subject of the speech verb they
+   hang from, or the sentence's subject, or None. Scare quotes of one to three words with no cue are
+   partial too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from summarizers.figures import find_people, name_tokens, parse, sentences
+from summarizers.types import Person, Quote
+
+log = logging.getLogger(__name__)
+
+# Lemmas of verbs that introduce or attribute speech.
+SPEECH_VERBS = frozenset(
+    """say tell add ask write post tweet retweet state argue claim note warn urge explain insist declare
+    announce reply respond answer recall acknowledge admit complain suggest contend continue conclude remark
+    observe predict promise vow joke quip boast caution concede confirm deny emphasize emphasise stress
+    testify retort shout yell exclaim mutter whisper assert maintain allege charge counter lament scoff
+    chide blast slam cite tout pledge proclaim recount describe call repeat reiterate read laugh mock interject
+    deride dismiss praise thank plead demand threaten brag gush concur agree disagree question wonder
+    echo remember press interrupt chime quote""".split()
+)
+# Surface forms the tagger sometimes mislabels as nouns or adjectives.
+_SPEECH_FORMS = frozenset({"said", "says", "told", "tells", "added", "wrote", "tweeted", "posted", "asked"})
+_NAME_LIKE_POS = frozenset({"PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM", "PUNCT", "PART"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
+# Clauses through which a cue inherits its subject ("…, telling Musk: “…”" -> "Trump tried …").
+_CLIMB_DEPS = frozenset({"advcl", "xcomp", "conj", "pcomp", "prep", "acl", "dep", "npadvmod"})
+_MALE = frozenset({"he", "him", "his", "himself"})
+_FEMALE = frozenset({"she", "her", "hers", "herself"})
+_FEMALE_NOUNS = frozenset("wife mother daughter sister queen actress widow girlfriend grandmother".split())
+_MALE_NOUNS = frozenset("husband father son brother king actor widower boyfriend grandfather".split())
+_RELATIVE = frozenset({"who", "that", "which"})
+_SPEAKER_LABELS = frozenset({"ORG", "GPE", "NORP"})
+_LOOKBACK_SENTENCES = 6
+_SPEAKER, _MAIN_SUBJECT, _OTHER_SUBJECT, _OTHER_MENTION = 0, 1, 2, 3  # pronoun antecedent ranks
+_SCARE_WORDS = 3
+
+_PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
+_OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))[‘'](?=[A-Za-z0-9])")
+_CLOSE_SINGLE = re.compile(r"(?<=\S)[’'](?=[\s.,;:!?)\]—–-]|$)")
+_DASH_ATTRIBUTION = re.compile(r"\s*[―—–-]{1,2}\s*")
+_WORDS = re.compile(r"[\w’'-]+")
+_TEXT_CUES = r"(?:said|says|told|tells|added|adds|asked|asks|wrote|writes|tweeted|posted|replied|explained|noted)"
+_TEXT_NAME = r"(?:[A-Z][\w.'’-]*[^\S\n]+){0,3}[A-Z][\w.'’-]*"
+_TEXT_AFTER = re.compile(
+    rf"[\s,]*(?:(?P<who>{_TEXT_NAME}|he|she)[^\S\n]+{_TEXT_CUES}\b|{_TEXT_CUES}[^\S\n]+(?P<who2>{_TEXT_NAME}))")
+_TEXT_BEFORE = re.compile(rf"(?P<who>{_TEXT_NAME}|\b[Hh]e|\b[Ss]he)[^\S\n]+{_TEXT_CUES}\s*[,:]?\s*$")
+_NAME_WORDS = re.compile(r"(?:[A-Z][\w’'.-]*[^\S\n]?){1,5}")
+
+
+_Found = tuple[str | None, int | None, bool]  # (speaker, cue offset, whether a cue was found)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteSpan:
+    """Paired quote marks: `open`/`close` index the marks (close is the paragraph end when the quote
+    is left open, as multi-paragraph quotes are); `start`/`end` bound the quoted words."""
+
+    open: int
+    close: int
+    start: int
+    end: int
+    closed: bool
+
+
+def extract_quotes(text: str, *, doc: Any = None, people: Sequence[Person] | None = None) -> list[Quote]:
+    """Direct and partial quotes in `text` with their speakers, in text order.
+
+    `doc` and `people` may be passed when the caller already has them (the text is parsed once either
+    way: `figures.parse` caches the spaCy document).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"extract_quotes expects str, got {type(text).__name__}")
+    spans = find_quote_spans(text)
+    if not spans:
+        return []
+    doc = doc if doc is not None else parse(text)
+    people = people if people is not None else find_people(text, doc)
+    return _Attributor(text, doc, people, spans).run()
+
+
+def find_quote_spans(text: str) -> list[QuoteSpan]:
+    """Pair the quote marks of `text` paragraph by paragraph (see the module docstring)."""
+    spans: list[QuoteSpan] = []
+    start = 0
+    for m in [*_PARAGRAPH.finditer(text), None]:
+        end = m.start() if m else len(text)
+        doubles = _double_spans(text, start, end)
+        spans.extend(doubles)
+        spans.extend(_single_spans(text, start, end, doubles))
+        start = m.end() if m else len(text)
+    return sorted((s for s in spans if _has_words(text, s)), key=lambda s: s.open)
+
+
+def _double_spans(text: str, start: int, end: int) -> list[QuoteSpan]:
+    out: list[QuoteSpan] = []
+    opened: int | None = None
+    for i in range(start, end):
+        ch = text[i]
+        if ch in "“«":
+            if opened is not None:  # a new opening mark before a close: the previous one was left open
+                out.append(_span(text, opened, i, closed=False))
+            opened = i
+        elif ch in "”»":
+            if opened is not None:
+                out.append(_span(text, opened, i, closed=True))
+                opened = None
+        elif ch == '"':
+            if opened is None:
+                opened = i
+            else:
+                out.append(_span(text, opened, i, closed=True))
+                opened = None
+    if opened is not None:
+        out.append(_span(text, opened, end, closed=False))
+    return out
+
+
+def _single_spans(text: str, start: int, end: int, doubles: Sequence[QuoteSpan]) -> list[QuoteSpan]:
+    """Single-quoted words outside double quotes ('incredibly moving'); apostrophes are not closers."""
+    out: list[QuoteSpan] = []
+    pos = start
+    while True:
+        m = _OPEN_SINGLE.search(text, pos, end)
+        if m is None:
+            return out
+        pos = m.end()
+        if any(d.open <= m.start() <= d.close for d in doubles):
+            continue
+        close = _CLOSE_SINGLE.search(text, m.end(), min(end, m.end() + 200))
+        if close is None or "\n" in text[m.end():close.start()]:
+            continue
+        out.append(_span(text, m.start(), close.start(), closed=True))
+        pos = close.end()
+
+
+def _span(text: str, opened: int, close: int, *, closed: bool) -> QuoteSpan:
+    start, end = opened + 1, close
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] == ","):
+        end -= 1
+    return QuoteSpan(opened, close, start, end, closed)
+
+
+def _has_words(text: str, span: QuoteSpan) -> bool:
+    return any(ch.isalpha() for ch in text[span.start:span.end])
+
+
+@dataclass(slots=True)
+class _Done:
+    """A quote already attributed, kept for continuations and pronoun resolution."""
+
+    span: QuoteSpan
+    speaker: str | None
+    partial: bool
+    after_end: int  # end of the region searched for an attribution (stops at the next quote)
+    cue_pos: int | None
+    sentence_end: int  # end of the sentence holding the closing mark and its attribution
+
+
+class _Attributor:
+    """Attribution state for one text: mention lookup, sentences, genders, earlier speakers."""
+
+    def __init__(self, text: str, doc: Any, people: Sequence[Person], spans: list[QuoteSpan]) -> None:
+        self.text, self.doc, self.spans = text, doc, spans
+        self.mentions = sorted((s, e, p.name) for p in people for s, e in p.mentions)
+        self.mention_starts = [m[0] for m in self.mentions]
+        self.quote_opens = [s.open for s in spans]
+        self.sentences = sentences(text)
+        self.sentence_starts = [s.start for s in self.sentences]
+        self.paragraph_starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
+        self.speakers: dict[int, list[tuple[int, str]]] = {}
+        self.pronouns: dict[int, str | None] = {}
+        self.genders = self._genders(people)
+
+    # -- lookups ----------------------------------------------------------------------------------
+
+    def person_at(self, pos: int) -> str | None:
+        i = bisect.bisect_right(self.mention_starts, pos) - 1
+        if i >= 0 and self.mentions[i][0] <= pos < self.mentions[i][1]:
+            return self.mentions[i][2]
+        return None
+
+    def in_quote(self, pos: int) -> bool:
+        """Is `pos` between a pair of quote marks (marks included)? Spans never nest."""
+        i = bisect.bisect_right(self.quote_opens, pos) - 1
+        return i >= 0 and self.spans[i].open <= pos <= self.spans[i].close
+
+    def sentence_index(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.sentence_starts, pos) - 1)
+
+    def sentence_bounds(self, pos: int) -> tuple[int, int]:
+        if not self.sentences:
+            return 0, len(self.text)
+        s = self.sentences[self.sentence_index(pos)]
+        return (s.start, s.end) if s.start <= pos < s.end else (pos, pos)
+
+    def paragraph_bounds(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.paragraph_starts, pos) - 1
+        start = self.paragraph_starts[max(i, 0)]
+        m = _PARAGRAPH.search(self.text, pos)
+        return start, (m.start() if m else len(self.text))
+
+    def tokens(self, start: int, end: int) -> list[Any]:
+        """Tokens starting in `[start, end)` that are not inside quote marks."""
+        if end <= start:
+            return []
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return []
+        return [t for t in span if start <= t.idx < end and not self.in_quote(t.idx) and not t.is_space]
+
+    # -- the main loop ----------------------------------------------------------------------------
+
+    def run(self) -> list[Quote]:
+        out: list[Quote] = []
+        prev: _Done | None = None
+        for index, span in enumerate(self.spans):
+            nxt = self.spans[index + 1] if index + 1 < len(self.spans) else None
+            done = self._attribute(span, prev, nxt)
+            end = span.end
+            if done.partial:  # `calling it “incredibly moving.”`: the period belongs to the sentence
+                while end > span.start + 1 and self.text[end - 1] in ".,;:":
+                    end -= 1
+            out.append(Quote(done.speaker, self.text[span.start:end], span.start, end, done.partial))
+            if not done.partial:
+                if done.speaker and done.cue_pos is not None:
+                    self.speakers.setdefault(self.sentence_index(done.cue_pos), []).append(
+                        (done.cue_pos, done.speaker))
+                prev = done
+        return out
+
+    def _attribute(self, span: QuoteSpan, prev: _Done | None, nxt: QuoteSpan | None) -> _Done:
+        para_start, para_end = self.paragraph_bounds(span.open)
+        # The attribution may sit in what the splitter made the next sentence (`…!” US Senator Jeff
+        # Sessions said`), so the region runs to the end of the sentence that follows the mark.
+        follow = span.close + 1
+        while follow < para_end and self.text[follow].isspace():
+            follow += 1
+        sentence_end = min(para_end, self._sentence_end(follow))
+        after_end = min(sentence_end, nxt.open if nxt else len(self.text))
+        after_start = min(span.close + 1, after_end)
+        before_start = max(self.sentence_bounds(span.open)[0], para_start)
+        if prev is not None and prev.span.close >= para_start:
+            before_start = max(before_start, prev.span.close + 1)
+        before = self.text[before_start:span.open].strip()
+        if not before and span.open == para_start and para_start > 0:
+            tail = self.text[:para_start].rstrip()
+            if tail.endswith(":"):  # "…, as Joel Pollak observed:" then a quoted paragraph
+                before_start = self.sentence_bounds(len(tail) - 1)[0]
+        words = len(_WORDS.findall(self.text[span.start:span.end]))
+        content = self.text[span.start:span.end]
+
+        before_toks = self.tokens(before_start, span.open)
+        full = self._is_full(before, content, words, before_toks)
+        if full:
+            line_end = self.text.find("\n", span.close)
+            dash_end = min(para_end, nxt.open if nxt else len(self.text),
+                           line_end if line_end != -1 else len(self.text))
+            # The attribution after the quote wins over one before it; within each side, the parse
+            # first, then the plain-text pattern (for quote marks glued to words: `,”Clinton said`).
+            speaker, cue_pos, found = _first_speaker(
+                lambda: self._dash_speaker(after_start, dash_end),
+                lambda: self._after_speaker(_attribution_lead(self.tokens(after_start, after_end))),
+                lambda: self._text_speaker(_TEXT_AFTER.match(self.text, after_start, after_end)),
+            )
+            if not found:
+                speaker, cue_pos, found = _first_speaker(
+                    lambda: self._cue_speaker(before_toks, last=True),
+                    lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
+                    lambda: self._colon_speaker(before, before_toks),
+                )
+            if not found and words <= _SCARE_WORDS:
+                full = False  # a scare-quoted title or phrase standing alone
+            elif not found and prev is not None and self._continues(prev, span, para_start):
+                return _Done(span, prev.speaker, False, after_end, prev.cue_pos, sentence_end)
+            else:
+                return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
+        direct = self._cue_right_after(span, after_start, after_end)
+        speaker, cue_pos, _ = direct if direct is not None else self._embedded_speaker(span)
+        return _Done(span, speaker, True, after_end, cue_pos, sentence_end)
+
+    def _sentence_end(self, pos: int) -> int:
+        start, end = self.sentence_bounds(pos)
+        return end if start <= pos < end else pos
+
+    def _is_full(self, before: str, content: str, words: int, before_toks: list[Any]) -> bool:
+        """A full quote stands as its own clause (`“…,” X said`, `X said: “…”`, `as he put it, “…”`);
+        otherwise the quoted words are part of a sentence (`calling it “incredibly moving”`)."""
+        if not before or before[-1] in ":—–―-":
+            return True
+        if not before.endswith(","):  # `…, writing “Allow me …”`
+            return bool(before_toks) and self._is_cue(before_toks[-1]) and content[:1].isupper()
+        recent = [t for t in before_toks if not t.is_punct][-4:]
+        return content[:1].isupper() or any(self._is_cue(t) for t in recent)
+
+    def _continues(self, prev: _Done, span: QuoteSpan, para_start: int) -> bool:
+        """Does this unattributed quote continue the previous one (same speaker)?"""
+        if prev.partial:
+            return False
+        gap = self.text[prev.after_end:span.open]
+        if prev.span.close >= para_start:  # same paragraph: nothing but the attribution in between
+            return not any(ch.isalpha() for ch in gap) or not self.text[prev.sentence_end:span.open].strip()
+        prev_para_end = self.paragraph_bounds(prev.span.open)[1]
+        starts_paragraph = not self.text[para_start:span.open].strip()
+        return starts_paragraph and prev.after_end >= prev_para_end - 1 and prev_para_end >= para_start - 4
+
+    # -- cues -------------------------------------------------------------------------------------
+
+    def _dash_speaker(self, start: int, end: int) -> tuple[str | None, int | None, bool]:
+        """`“…” ― Jane Doe`: a dash and a name right after the quote (the name's words when the NER
+        did not tag it)."""
+        m = _DASH_ATTRIBUTION.match(self.text, start, end)
+        if not m or m.end() >= end:
+            return None, None, False
+        name = self.person_at(m.end())
+        if name is None:
+            words = _NAME_WORDS.match(self.text, m.end(), end)
+            name = words.group(0).strip() if words else None
+        return (name, m.end(), True) if name else (None, None, False)
+
+    def _after_speaker(self, lead: list[Any]) -> tuple[str | None, int | None, bool]:
+        """The attribution after a closing mark: a speech cue, or any verb right after a name or
+        pronoun (`,” Hannity pressed.`, `,” Trump answered.`)."""
+        speaker, cue_pos, found = self._cue_speaker(lead, last=False)
+        if found:
+            return speaker, cue_pos, found
+        for tok in lead[:6]:
+            if self.person_at(tok.idx):  # names the tagger took for verbs ("Trump shot back")
+                continue
+            if tok.pos_ == "VERB" and tok.tag_ != "VBG":
+                subject = self._subject_of(tok)
+                if subject is not None and subject.i < tok.i and (
+                        subject.pos_ in ("PROPN", "PRON") or self.person_at(subject.idx)):
+                    name = self._speaker_from_token(subject)
+                    return name, tok.idx, name is not None
+                return None, None, False
+            if tok.text != "," and tok.pos_ not in ("PROPN", "PRON", "DET", "NOUN", "ADJ", "PUNCT"):
+                return None, None, False
+        return None, None, False
+
+    def _text_speaker(self, m: re.Match[str] | None) -> tuple[str | None, int | None, bool]:
+        """`,”Clinton said.` / `Ryan said,“Look…`: the tokenizer glues words to quote marks written
+        without a space, so the plain-text pattern `NAME said` / `said NAME` is the fallback."""
+        if m is None:
+            return None, None, False
+        start, end = m.span("who") if m.group("who") else m.span("who2")
+        word = self.text[start:end]
+        if word.casefold() in ("he", "she"):
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            name = self.resolve_pronoun(span[0]) if span is not None and len(span) else None
+        else:
+            inside = [n for s, e, n in self._mentions_in(start, end) if e <= end]
+            name = inside[-1] if inside else None
+        return (name, start, True) if name else (None, None, False)
+
+    def _colon_speaker(self, before: str, before_toks: list[Any]) -> tuple[str | None, int | None, bool]:
+        """`17-year-old Jared Potts echoed:` then a quote: a lead-in ending in a colon is an attribution;
+        its main subject is the speaker (`Clinton: “…”` when it is just a name)."""
+        if not before.endswith(":") or len(before_toks) < 2:
+            return None, None, False
+        label = before_toks[:-1]
+        if len(label) <= 5 and all(t.pos_ == "PROPN" for t in label):
+            name = self.person_at(label[-1].idx)
+            if name:
+                return name, label[-1].idx, True
+        for tok in reversed(before_toks):
+            if tok.dep_ in _SUBJECT_DEPS and tok.head.dep_ == "ROOT" and not self.in_quote(tok.idx):
+                speaker = self._speaker_from_token(tok)
+                if speaker:
+                    return speaker, tok.idx, True
+        return None, None, False
+
+    def _cue_speaker(self, toks: list[Any], *, last: bool) -> tuple[str | None, int | None, bool]:
+        """Find a speech cue among `toks` (the first, or the last when `last`) and its speaker."""
+        order = reversed(toks) if last else iter(toks)
+        for tok in order:
+            if self._is_cue(tok):
+                speaker = self._cue_subject(tok, toks)
+                return speaker, tok.idx, True
+        return None, None, False
+
+    def _is_cue(self, tok: Any) -> bool:
+        if tok.lower_ == "according":
+            nxt = self._next_word(tok)
+            return nxt is not None and nxt.lower_ == "to"
+        if tok.lemma_.casefold() == "put" and any(c.lower_ == "it" for c in tok.children):
+            return True  # "as he put it, “…”"
+        if tok.lower_ in _SPEECH_FORMS:
+            return True
+        return tok.lemma_.casefold() in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
+
+    def _cue_subject(self, cue: Any, region: list[Any]) -> str | None:
+        """The speaker of a cue: its own subject; else (a participle such as "telling Musk:") the
+        subject of the clause it hangs from, or the nearest subject name before it; else the nearest
+        name next to it (`“…,” said Jasmine Enberg`)."""
+        if cue.lower_ == "according":
+            to = self._next_word(cue) or cue
+            objects = [c for c in to.children if c.dep_ == "pobj"]
+            if objects:
+                return self._speaker_from_token(objects[0])
+            return self._nearest_name([t for t in region if t.i > to.i], reverse=False)
+        own = self._subject_of(cue)
+        if own is not None:
+            return self._speaker_from_token(own)
+        before = [t for t in region if t.i < cue.i]
+        if cue.tag_ == "VBG" and cue.i > 0:  # "footage of Hillary Clinton asking, “…”"
+            name = self.person_at(self.doc[cue.i - 1].idx)
+            if name and not self.in_quote(self.doc[cue.i - 1].idx):
+                return name
+        verb = cue
+        for _ in range(4):
+            if verb.dep_ not in _CLIMB_DEPS or verb.head is verb:
+                break
+            verb = verb.head
+            if self.in_quote(verb.idx):
+                break
+            name = self.person_at(verb.idx)
+            if name and not self.in_quote(verb.idx):  # "Musk, saying …": the participle modifies him
+                return name
+            subject = self._subject_of(verb)
+            if subject is not None:
+                found = self._speaker_from_token(subject)
+                if found:
+                    return found
+                break
+        subjects = [t for t in before if t.dep_ in _SUBJECT_DEPS and t.head.i < cue.i and not _possessive(t)]
+        if subjects:  # the nearest clause subject before the cue, person or not
+            return self._speaker_from_token(subjects[-1])
+        # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
+        # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
+        return (self._nearest_name(before, reverse=False)
+                or self._nearest_name([t for t in region if t.i > cue.i][:8], reverse=False))
+
+    def _subject_of(self, verb: Any) -> Any | None:
+        """The verb's subject outside quotes, nearest to it (the parser sometimes adds a dash as one)."""
+        subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS and not self.in_quote(c.idx)
+                    and any(ch.isalpha() for ch in c.text)]
+        return min(subjects, key=lambda c: abs(c.i - verb.i)) if subjects else None
+
+    def _next_word(self, tok: Any) -> Any | None:
+        for i in range(tok.i + 1, min(tok.i + 4, len(self.doc))):
+            if not self.doc[i].is_space:
+                return self.doc[i]
+        return None
+
+    def _nearest_name(self, toks: list[Any], *, reverse: bool) -> str | None:
+        """The first person or he/she among `toks` (nearest first when `reverse`), possessives aside."""
+        for tok in reversed(toks) if reverse else toks:
+            if _possessive(tok):
+                continue
+            if self.person_at(tok.idx) or tok.lower_ in ("he", "she"):
+                return self._speaker_from_token(tok)
+        return None
+
+    def _speaker_from_token(self, tok: Any) -> str | None:
+        """Who a subject token refers to: a known person, a resolved pronoun, or an organisation."""
+        if self.in_quote(tok.idx):
+            return None
+        name = self.person_at(tok.idx)
+        if name:
+            return name
+        lower = tok.lower_
+        if lower in _MALE or lower in _FEMALE:
+            return self.resolve_pronoun(tok)
+        if lower in _RELATIVE and tok.head.dep_ == "relcl" and tok.head.head is not tok.head:
+            return self._speaker_from_token(tok.head.head)
+        if tok.pos_ in ("NOUN", "PROPN"):  # "a spokesman, Steven Cheung," (not "Clinton spokesman")
+            for child in tok.children:
+                if child.dep_ == "appos" and not any(_possessive(t) for t in child.subtree):
+                    found = self.person_at(child.idx)
+                    if found:
+                        return found
+        if tok.ent_type_ in _SPEAKER_LABELS and tok.dep_ != "poss":
+            ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
+            if ent is not None:
+                return str(ent.text)
+        if tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.ent_type_:
+            # An unknown proper name as the subject of "said" ("Hannity said"): keep its words.
+            words = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [tok]
+            name = " ".join(name_tokens(" ".join(t.text for t in words)))
+            return name or None
+        return None
+
+    def _cue_right_after(self, span: QuoteSpan, start: int, end: int) -> tuple[str | None, int | None, bool] | None:
+        """`… “targets websites …,” according to Microsoft.` / `“…,” he said`: an attribution right
+        after a partial quote; only a name, pronoun or role may stand between the comma and the cue."""
+        toks = self.tokens(start, end)
+        if "," not in self.text[span.end:start] and not (toks and toks[0].text == ","):
+            return None
+        for tok in toks[:5]:
+            if self._is_cue(tok):
+                return self._cue_subject(tok, toks), tok.idx, True
+            if tok.text != "," and tok.pos_ not in ("PROPN", "PRON", "DET", "NOUN", "ADJ"):
+                return None
+        return None
+
+    def _embedded_speaker(self, span: QuoteSpan) -> tuple[str | None, int | None, bool]:
+        """Speaker of quoted words inside a sentence: the cue verb they hang from, else the subject."""
+        inner = self.doc.char_span(span.start, span.end, alignment_mode="expand")
+        if inner is None or len(inner) == 0:
+            return None, None, False
+        root = inner.root
+        owner = next((c for c in root.head.children if c.dep_ == "poss" and self.person_at(c.idx)), None)
+        if owner is not None and root.dep_ in ("compound", "amod", "nmod"):  # Obama's “…” promise
+            return self.person_at(owner.idx), owner.idx, True
+        chain = [root]
+        while chain[-1].head is not chain[-1] and len(chain) < 12:
+            chain.append(chain[-1].head)
+        outside = [node for node in chain[1:] if not self.in_quote(node.idx)]
+        for node in outside:
+            if self._is_cue(node):
+                sent = node.sent
+                return self._cue_subject(node, self.tokens(sent.start_char, sent.end_char)), node.idx, True
+        for node in outside:  # no speech verb: the subject of the nearest clause around the words
+            subject = self._subject_of(node)
+            if subject is not None:
+                speaker = self._speaker_from_token(subject)
+                return speaker, subject.idx, speaker is not None
+        return None, None, False
+
+    # -- pronouns ---------------------------------------------------------------------------------
+
+    def resolve_pronoun(self, tok: Any) -> str | None:
+        """The nearest fitting person before a he/she pronoun (subjects and quote speakers first)."""
+        if tok.i in self.pronouns:
+            return self.pronouns[tok.i]
+        self.pronouns[tok.i] = None  # guards against cycles while resolving
+        gender = "m" if tok.lower_ in _MALE else "f" if tok.lower_ in _FEMALE else None
+        result: str | None = None
+        here = self.sentence_index(tok.idx)
+        for k in range(here, max(-1, here - _LOOKBACK_SENTENCES), -1):
+            for rank, name in self._candidates(k, before=tok.idx if k == here else None):
+                # In its own sentence a pronoun points back to a speaker or a main-clause subject, never
+                # into an adjunct ("Asked whether Clinton can win, she said" is not Clinton).
+                if k == here and rank > _MAIN_SUBJECT:
+                    continue
+                if name and (gender is None or self.genders.get(name) in (None, gender)):
+                    result = name
+                    break
+            if result:
+                break
+        self.pronouns[tok.i] = result
+        return result
+
+    def _candidates(self, k: int, before: int | None) -> list[tuple[int, str | None]]:
+        """People a pronoun can point to in sentence `k`: subjects first, then other mentions."""
+        if not self.sentences:
+            return []
+        sent = self.sentences[k]
+        end = before if before is not None else sent.end
+        items: list[tuple[int, int, str | None]] = []
+        for pos, name in self.speakers.get(k, []):
+            if pos < end:
+                items.append((_SPEAKER, pos, name))
+        seen_spans: set[tuple[int, int]] = set()
+        i = bisect.bisect_left(self.mention_starts, sent.start)
+        while i < len(self.mentions) and self.mentions[i][0] < end:
+            start, stop, name = self.mentions[i]
+            i += 1
+            if self.in_quote(start) or (start, stop) in seen_spans:
+                continue
+            seen_spans.add((start, stop))
+            span = self.doc.char_span(start, stop, alignment_mode="expand")
+            rank = _subject_rank(span.root) if span is not None else _OTHER_MENTION
+            if start == sent.start and not (span is not None and _possessive(span[-1])):
+                rank = min(rank, _MAIN_SUBJECT)  # "Trump, when asked …, steam-rolls": the topic
+            items.append((rank, start, name))
+        for t in self.tokens(sent.start, end):
+            if t.lower_ in ("he", "she") and t.dep_ in _SUBJECT_DEPS and (before is None or t.idx < before):
+                items.append((_subject_rank(t), t.idx, self.resolve_pronoun(t)))
+        nearest_first = before is not None
+        items.sort(key=lambda it: (it[0], -it[1] if nearest_first else it[1]))
+        return [(rank, name) for rank, _, name in items]
+
+    def _genders(self, people: Sequence[Person]) -> dict[str, str]:
+        """Estimate each person's gender from this text: gendered role nouns ("stateswoman"), honorifics
+        ("Mr.", "Ms."), and he/she/his/her outside quotes after the person in sentences that name no one
+        else. A 2:1 majority decides; unknown stays unknown (any pronoun may then refer to them)."""
+        votes: dict[str, Counter[str]] = {}
+        for person in people:  # "the elder stateswoman", "his wife"
+            for alias in person.aliases:
+                word = alias.split()[-1].casefold() if alias.split() else ""
+                if word in _FEMALE_NOUNS or word.endswith("woman"):
+                    votes.setdefault(person.name, Counter())["f"] += 4
+                elif word in _MALE_NOUNS or (word.endswith("man") and word != "chairman"):
+                    votes.setdefault(person.name, Counter())["m"] += 4
+        for start, _, name in self.mentions:
+            prefix = self.text[max(0, start - 5):start]
+            if re.search(r"\bMr\.?\s$", prefix):
+                votes.setdefault(name, Counter())["m"] += 4
+            elif re.search(r"\bM(?:r)?s\.?\s$", prefix):
+                votes.setdefault(name, Counter())["f"] += 4
+        for sent in self.sentences:
+            found = [(s, n) for s, _, n in self._mentions_in(sent.start, sent.end) if not self.in_quote(s)]
+            if not found:
+                continue
+            if len({n for _, n in found}) != 1:
+                continue  # with two people in the sentence a pronoun could be either's
+            outside = self._outside_quotes(sent.start, sent.end)
+            for m in _WORDS.finditer(outside):
+                low = m.group(0).casefold()
+                gender = "m" if low in _MALE else "f" if low in _FEMALE else None
+                if gender is not None and sent.start + m.start() > found[0][0]:
+                    votes.setdefault(found[0][1], Counter())[gender] += 1
+        genders: dict[str, str] = {}
+        for name, count in votes.items():
+            if count["m"] > 2 * count["f"]:
+                genders[name] = "m"
+            elif count["f"] > 2 * count["m"]:
+                genders[name] = "f"
+        return genders
+
+    def _mentions_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        i = bisect.bisect_left(self.mention_starts, start)
+        out = []
+        while i < len(self.mentions) and self.mentions[i][0] < end:
+            out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def _outside_quotes(self, start: int, end: int) -> str:
+        chars = list(self.text[start:end])
+        for span in self.spans:
+            if span.close < start or span.open >= end:
+                continue
+            for pos in range(max(span.open, start), min(span.close + 1, end)):
+                chars[pos - start] = " "
+        return "".join(chars)
+
+
+def _possessive(tok: Any) -> bool:
+    """Is this token a possessor ("Harris’ campaign", "Trump's team")? Possessors are not speakers."""
+    if tok.dep_ == "poss":
+        return True
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    if nxt is None:
+        return False
+    return nxt.text in ("'s", "’s") or (nxt.text in ("'", "’") and tok.text.endswith("s"))
+
+
+def _subject_rank(tok: Any) -> int:
+    """How likely a mention is to be what a later he/she refers to (lower is likelier): the subject of
+    a speech verb, then of the main clause, then of another clause, then any other mention."""
+    if tok.dep_ not in _SUBJECT_DEPS:
+        return _OTHER_MENTION
+    head = tok.head
+    while head.dep_ == "conj" and head.head is not head:
+        head = head.head
+    if head.dep_ not in ("ROOT", "parataxis"):
+        return _OTHER_SUBJECT
+    return _SPEAKER if tok.head.lemma_.casefold() in SPEECH_VERBS else _MAIN_SUBJECT
+
+
+def _attribution_lead(toks: list[Any]) -> list[Any]:
+    """The tokens after a closing quote mark that can attribute it (`,” Trump said in a statement`).
+
+    Before the verb only name-like words may appear (`,” the Tesla CEO said`); an appositive after a
+    name is skipped to the comma that precedes the verb (`,” Scott Pruitt, the attorney general of
+    Oklahoma, one of the states suing the EPA, said`). A clause opener (`,” when Clinton blasted him`)
+    or a participle (`,” promising …`) ends the lead.
+    """
+    lead: list[Any] = []
+    seen_verb = False
+    i = 0
+    while i < len(toks) and len(lead) < 25:
+        tok = toks[i]
+        if not seen_verb and tok.text == "," and lead and lead[-1].pos_ == "PROPN":
+            commas = [j for j in range(i + 1, min(len(toks) - 1, i + 40)) if toks[j].text == ","]
+            before_verb = [j for j in commas if toks[j + 1].pos_ in ("VERB", "AUX") or toks[j + 1].lower_ in _SPEECH_FORMS]
+            if commas:
+                lead.append(tok)
+                i = (before_verb or commas)[0] + 1
+                continue
+        if tok.pos_ in ("SCONJ", "CCONJ") or tok.lower_ in ("when", "while", "because", "after", "before"):
+            break
+        if tok.is_sent_end and tok.is_punct and lead:
+            break
+        if tok.tag_ == "VBG":  # `,” promising …` continues the sentence before the quote
+            break
+        if not seen_verb:
+            if tok.pos_ in ("VERB", "AUX") or tok.lower_ in _SPEECH_FORMS:
+                seen_verb = True
+            elif tok.pos_ not in _NAME_LIKE_POS:
+                break  # `.” The change in approach from Clinton …` is a new sentence, not an attribution
+        lead.append(tok)
+        i += 1
+    return lead
+
+
+def _first_speaker(*attempts: Callable[[], _Found]) -> _Found:
+    """Run attribution attempts in order: the first that names a speaker wins; if some found a cue but
+    no person ("the company said"), the result is (None, cue position, True)."""
+    fallback: _Found = (None, None, False)
+    for attempt in attempts:
+        speaker, cue_pos, found = attempt()
+        if found and speaker:
+            return speaker, cue_pos, True
+        if found and not fallback[2]:
+            fallback = (None, cue_pos, True)
+    return fallback

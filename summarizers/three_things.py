@@ -1,0 +1,246 @@
+""" "Three things to know": three short, distinct points, each tied to the source sentences behind it.
+
+Two paths produce them, and every point says which one did (`Point.method`):
+
+* extractive -- the three best sentences by the extractive ranker, skipping near-repeats and sentences
+  that cannot stand alone (questions, fragments, "He added ..." openers when better ones exist); each
+  point is its sentence and its own source;
+* abstractive -- an instruction-tuned model reads the title and the lead plus the top-ranked sentences
+  (~350 tokens: small models lose the thread on more, and CPU time grows with it) and writes three
+  bullets. Each bullet is aligned to the sentences that support it and must pass the grounding check
+  (`summarizers.grounding`): a bullet that names a person, organisation, place or number its sources do
+  not contain, that no sentence supports, or that repeats an earlier point is replaced by the best
+  unused extractive sentence. A model error or timeout falls back to the extractive three, logged.
+
+`ThreeThings.model` names the model only when at least one point kept its wording; the result never
+claims a model wrote what was copied.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from summarizers.abstractive import AbstractiveModel, GenerationTimeout
+from summarizers.extractive import DANGLING_OPENERS, STOP_WORDS, ExtractiveSummarizer, normalize
+from summarizers.grounding import unsupported_terms
+from summarizers.segment import split_sentences, tokenize_words
+from summarizers.types import Point, Sentence, ThreeThings
+
+log = logging.getLogger(__name__)
+
+COUNT = 3
+SYSTEM = "Use only facts stated in the article."
+CONTEXT_TOKENS = 350
+LEAD_SENTENCES = 2
+MIN_WORDS, MAX_WORDS = 6, 80
+DUPLICATE_OVERLAP = 0.6  # share of the shorter text's content words found in the other
+MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
+MAX_SOURCES = 3
+INSTRUCTION = (
+    "Write exactly three short bullet points, one line each, stating the three most important facts "
+    'in this article. Start each line with "- ".'
+)
+
+_BULLET = re.compile(r"^\s*(?:[-*•–—]+|\(?\d{1,2}[.):]|(?:point|fact)\s*\d{1,2}\s*[:.)-])\s*", re.IGNORECASE)
+_LABEL = re.compile(r"^[^.!?:]{1,60}:\s+(?=\S)")  # "Technical glitches: The talk began late."
+_MARKUP = re.compile(r"\*\*|__|`")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    sentence: Sentence
+    words: frozenset[str]
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Normalised content words: what two texts must share to say the same thing."""
+    return frozenset(normalize(w) for w in tokenize_words(text) if w.lower() not in STOP_WORDS)
+
+
+def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two texts (as content words) mostly say the same: overlap over the shorter one."""
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) >= DUPLICATE_OVERLAP
+
+
+def three_things(
+    text: str,
+    *,
+    title: str | None = None,
+    model: AbstractiveModel | None = None,
+    timeout_s: float | None = None,
+    max_new_tokens: int = 160,
+) -> ThreeThings:
+    """Three grounded points about `text` (fewer, with a `note`, when it has fewer usable facts).
+
+    Source offsets index into `text` exactly as given. With `model`, points are written by the model
+    and checked; without it (or when it fails) they are the best extractive sentences.
+    """
+    candidates = _candidates(text, title)
+    if model is None or not candidates:  # no usable sentence: nothing a model point could be tied to
+        return _extractive(candidates)
+    try:
+        prompt = _prompt(model, title, candidates)
+        raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM)[0]
+    except GenerationTimeout as exc:
+        log.warning("three things: %s; using extractive points", exc)
+        return _extractive(candidates)
+    except Exception as exc:  # a briefing must survive any model failure; the trace goes to the log
+        log.warning(
+            "three things: model %s failed (%s); using extractive points", model.name, exc, exc_info=True
+        )
+        return _extractive(candidates)
+    return _grounded(parse_bullets(raw)[:COUNT], split_sentences(text), candidates, model.name)
+
+
+# -- extractive ------------------------------------------------------------------------------------
+
+
+def _candidates(text: str, title: str | None) -> list[_Candidate]:
+    """Usable sentences, best first: standalone ones by rank, then those that lean on context."""
+    ranked = ExtractiveSummarizer().rank(text, title=title, count=COUNT)
+    standalone: list[_Candidate] = []
+    dependent: list[_Candidate] = []
+    for sentence, _score in ranked:
+        words = tokenize_words(sentence.text)
+        stripped = sentence.text.rstrip()
+        if (
+            not MIN_WORDS <= len(words) <= MAX_WORDS
+            or stripped.endswith("?")
+            or not _TERMINAL.search(stripped)
+        ):
+            continue
+        candidate = _Candidate(sentence, content_words(sentence.text))
+        (dependent if words[0].lower() in DANGLING_OPENERS else standalone).append(candidate)
+    return standalone + dependent
+
+
+def _next_extractive(candidates: Sequence[_Candidate], points: Sequence[Point]) -> Point | None:
+    """The best candidate that is no point's source and repeats no point."""
+    used = {s for p in points for s in p.sources}
+    taken = [content_words(p.text) for p in points]
+    for c in candidates:
+        if c.sentence not in used and not any(near_duplicate(c.words, t) for t in taken):
+            return Point(c.sentence.text, (c.sentence,), "extractive")
+    return None
+
+
+def _extractive(candidates: Sequence[_Candidate]) -> ThreeThings:
+    points: list[Point] = []
+    while len(points) < COUNT and (point := _next_extractive(candidates, points)) is not None:
+        points.append(point)
+    points.sort(key=lambda p: p.sources[0].start)  # copied sentences read best in article order
+    return ThreeThings(tuple(points), _note(len(points)))
+
+
+def _note(found: int) -> str | None:
+    if found >= COUNT:
+        return None
+    if found == 0:
+        return "No usable facts in this text."
+    return f"Only {found} distinct fact{'s' if found > 1 else ''} in this article."
+
+
+# -- abstractive -----------------------------------------------------------------------------------
+
+
+def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Candidate]) -> str:
+    """Title, the lead and the best-ranked sentences (in article order) within CONTEXT_TOKENS.
+
+    Chat models get the instruction to write three bullets; seq2seq summarizers get the text alone
+    and their prose summary is split into sentences by `parse_bullets`.
+    """
+    lead = sorted(candidates, key=lambda c: c.sentence.start)[:LEAD_SENTENCES]
+    chosen: list[Sentence] = []
+    used = 0
+    for c in [*lead, *candidates]:
+        if c.sentence in chosen:
+            continue
+        n = model.count_tokens(c.sentence.text)
+        if chosen and used + n > CONTEXT_TOKENS:
+            continue
+        chosen.append(c.sentence)
+        used += n
+    article = " ".join(s.text for s in sorted(chosen, key=lambda s: s.start))
+    if model.kind == "seq2seq":  # a summarization model takes the text itself, not an instruction
+        return f"{title.strip()}. {article}" if title else article
+    head = f"Title: {title.strip()}\n\n" if title else ""
+    return f"{head}Article:\n{article}\n\n{INSTRUCTION}"
+
+
+def parse_bullets(raw: str) -> list[str]:
+    """The points in a model's answer, whatever list style it chose; prose falls back to sentences.
+
+    Preambles ("Here are three things:") are dropped, wrapped lines are joined to their bullet, and
+    markdown emphasis and short labels ("**Glitches:** ...") are removed.
+    """
+    bullets: list[str] = []
+    for line in (ln.strip() for ln in raw.splitlines()):
+        if not line:
+            continue
+        if _BULLET.match(line):
+            bullets.append(_BULLET.sub("", line, count=1))
+        elif bullets and not _TERMINAL.search(bullets[-1]) and not line.endswith(":"):
+            bullets[-1] = f"{bullets[-1]} {line}"  # a wrapped bullet
+    if not bullets:
+        prose = " ".join(ln.strip() for ln in raw.splitlines() if ln.strip() and not ln.strip().endswith(":"))
+        bullets = [s.text for s in split_sentences(prose)]
+    out = []
+    for bullet in bullets:
+        cleaned = _LABEL.sub("", _MARKUP.sub("", bullet).strip(), count=1).strip().strip('"“”')
+        if len(tokenize_words(cleaned)) >= 3:
+            out.append(cleaned)
+    return out
+
+
+def align(point: str, sentences: Sequence[Sentence]) -> tuple[tuple[Sentence, ...], float]:
+    """The sentences that best cover `point`'s content words (greedy, at most MAX_SOURCES), in
+    article order, and the share of the point's content words they cover."""
+    target = content_words(point)
+    if not target:
+        return (), 0.0
+    words = [content_words(s.text) for s in sentences]
+    chosen: list[int] = []
+    covered: set[str] = set()
+    while len(chosen) < MAX_SOURCES:
+        gains = [(len((w & target) - covered), -i) for i, w in enumerate(words) if i not in chosen]
+        if not gains:
+            break
+        gain, neg_i = max(gains)
+        if gain == 0 or (chosen and gain < 2):
+            break
+        chosen.append(-neg_i)
+        covered |= words[-neg_i] & target
+    sources = tuple(sorted((sentences[i] for i in chosen), key=lambda s: s.start))
+    return sources, len(covered) / len(target)
+
+
+def _grounded(
+    bullets: Sequence[str], sentences: Sequence[Sentence], candidates: Sequence[_Candidate], model_name: str
+) -> ThreeThings:
+    points: list[Point] = []
+    for bullet in bullets:
+        sources, support = align(bullet, sentences)
+        bad = unsupported_terms(bullet, [s.text for s in sources]) if sources else []
+        words = content_words(bullet)
+        if support < MIN_SUPPORT:
+            reason = f"only {support:.0%} of its words are in the article"
+        elif bad:
+            reason = f"names what its sources do not: {', '.join(bad)}"
+        elif any(near_duplicate(words, content_words(p.text)) for p in points):
+            reason = "repeats an earlier point"
+        else:
+            points.append(Point(bullet, sources, "abstractive"))
+            continue
+        log.info("three things: rejected model point %r (%s); using an extractive sentence", bullet, reason)
+        if (replacement := _next_extractive(candidates, points)) is not None:
+            points.append(replacement)
+    while len(points) < COUNT and (point := _next_extractive(candidates, points)) is not None:
+        points.append(point)
+    written = any(p.method == "abstractive" for p in points)
+    return ThreeThings(tuple(points), _note(len(points)), model_name if written else None)

