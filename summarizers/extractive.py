@@ -82,6 +82,11 @@ FEATURES: tuple[str, ...] = (
     "dangling_opener",  # starts with a pronoun or conjunction that needs the previous sentence
     "capitalised",  # share of capitalised words after the first: named entities
 )
+# A line without final punctuation and shorter than this is a headline or boilerplate, not a sentence a
+# summary should quote; it is ranked after every real sentence. (Longer unpunctuated lines are usually
+# photo captions, which summarise well, so the learned weights decide about those.)
+FRAGMENT_WORDS = 12
+FRAGMENT_OFFSET = 1e6
 # Beyond this many sentences the quadratic similarity matrix stops being cheap; later ones are not ranked.
 MAX_SENTENCES = 600
 
@@ -102,11 +107,13 @@ def normalize(word: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """Sentences of one document with their content features (rows follow `sentences`, columns
-    `FEATURES`) and the TF-IDF cosine similarity between sentences, used for redundancy checks."""
+    `FEATURES`), the TF-IDF cosine similarity between sentences (for redundancy checks), and which
+    sentences are fragments: short lines without final punctuation (headlines, bylines, boilerplate)."""
 
     sentences: list[Sentence]
     features: np.ndarray
     similarity: np.ndarray
+    fragments: np.ndarray
 
 
 _PARAGRAPH_GAP = re.compile(r"\n[^\S\n]*\n")
@@ -125,7 +132,7 @@ def analyze(text: str, *, title: str | None = None) -> Analysis:
         sentences = sentences[:MAX_SENTENCES]
     n = len(sentences)
     if n == 0:
-        return Analysis([], np.zeros((0, len(FEATURES))), np.zeros((0, 0)))
+        return Analysis([], np.zeros((0, len(FEATURES))), np.zeros((0, 0)), np.zeros(0, dtype=bool))
     words = [tokenize_words(s.text) for s in sentences]
     content = [[normalize(w) for w in ws if w.lower() not in STOP_WORDS and not w.isdigit()] for ws in words]
 
@@ -191,7 +198,9 @@ def analyze(text: str, *, title: str | None = None) -> Analysis:
             float(bool(lowered) and lowered[0] in DANGLING_OPENERS),
             caps / max(n_words - 1, 1),
         )
-    return Analysis(sentences, feats, similarity)
+    word_counts = np.array([len(ws) for ws in words])
+    fragments = (feats[:, FEATURES.index("no_terminal")] > 0) & (word_counts < FRAGMENT_WORDS)
+    return Analysis(sentences, feats, similarity, fragments)
 
 
 def _stationary(similarity: np.ndarray, damping: float = 0.85, iterations: int = 30) -> np.ndarray:
@@ -262,15 +271,18 @@ class RankerModel:
         return ((features - self.mean) / self.scale) @ self.weights
 
     def scores(self, analysis: Analysis, count: int) -> np.ndarray:
-        """Final score: -index (the lead prior) + budget-dependent content weight + length term."""
+        """Final score: -index (the lead prior) + budget-dependent content weight + length term;
+        fragments are offset by `FRAGMENT_OFFSET` so they rank last."""
         n = len(analysis.sentences)
         budget = min(count, n) / n
         log_words = analysis.features[:, FEATURES.index("log_words")]
-        return (
+        scores = (
             -np.arange(n, dtype=float)
             + self.prior.content_weight(budget) * self.content(analysis.features)
             + self.prior.length * log_words
         )
+        # Fragments go below every real sentence, keeping their relative order among themselves.
+        return np.where(analysis.fragments, scores - FRAGMENT_OFFSET, scores)
 
     def redundancy(self, n: int, count: int) -> float:
         return self.prior.redundancy(min(count, n) / n)

@@ -35,6 +35,7 @@ COUNT = 3
 SYSTEM = "Use only facts stated in the article."
 CONTEXT_TOKENS = 350
 LEAD_SENTENCES = 2
+SEGMENTS = 4  # stretches a long article is sampled from for the model's context
 MIN_WORDS, MAX_WORDS = 6, 80
 DUPLICATE_OVERLAP = 0.6  # share of the shorter text's content words found in the other
 MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
@@ -81,6 +82,7 @@ def three_things(
     Source offsets index into `text` exactly as given. With `model`, points are written by the model
     and checked; without it (or when it fails) they are the best extractive sentences.
     """
+    title = title or headline(text)
     candidates = _candidates(text, title)
     if model is None or not candidates:  # no usable sentence: nothing a model point could be tied to
         return _extractive(candidates)
@@ -99,6 +101,19 @@ def three_things(
 
 
 # -- extractive ------------------------------------------------------------------------------------
+
+
+def headline(text: str) -> str | None:
+    """The text's first line when it reads like a headline (short, no final punctuation), else None.
+
+    Pasted articles and files usually start with their headline; it helps the ranker (title overlap)
+    and tells the model what the story is about.
+    """
+    first = text.strip().split("\n", 1)[0].strip()
+    words = tokenize_words(first)
+    if 3 <= len(words) <= 20 and not _TERMINAL.search(first) and "\n\n" in text.strip():
+        return first
+    return None
 
 
 def _candidates(text: str, title: str | None) -> list[_Candidate]:
@@ -150,22 +165,35 @@ def _note(found: int) -> str | None:
 
 
 def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Candidate]) -> str:
-    """Title, the lead and the best-ranked sentences (in article order) within CONTEXT_TOKENS.
+    """Title, the lead and extractively selected sentences (in article order) within CONTEXT_TOKENS.
 
+    For an article that fits about twice the budget, the best-ranked sentences are taken: news puts
+    the facts first. A longer text (a feature, a live blog, several stories pasted together) would
+    then be represented only by its opening, so its sentences are split into SEGMENTS stretches and
+    taken in turns, best-ranked first within each: the model sees the whole article.
     Chat models get the instruction to write three bullets; seq2seq summarizers get the text alone
     and their prose summary is split into sentences by `parse_bullets`.
     """
-    lead = sorted(candidates, key=lambda c: c.sentence.start)[:LEAD_SENTENCES]
+    by_position = sorted(candidates, key=lambda c: c.sentence.start)
+    costs = {c.sentence: model.count_tokens(c.sentence.text) for c in candidates}
+    order: list[_Candidate] = [*by_position[:LEAD_SENTENCES]]
+    if sum(costs.values()) <= 2 * CONTEXT_TOKENS:
+        order += candidates
+    else:
+        rank = {c.sentence: i for i, c in enumerate(candidates)}
+        size = -(-len(by_position) // SEGMENTS)
+        stretches = [
+            sorted(by_position[i : i + size], key=lambda c: rank[c.sentence])
+            for i in range(0, len(by_position), size)
+        ]
+        order += [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]
     chosen: list[Sentence] = []
     used = 0
-    for c in [*lead, *candidates]:
-        if c.sentence in chosen:
-            continue
-        n = model.count_tokens(c.sentence.text)
-        if chosen and used + n > CONTEXT_TOKENS:
+    for c in order:
+        if c.sentence in chosen or (chosen and used + costs[c.sentence] > CONTEXT_TOKENS):
             continue
         chosen.append(c.sentence)
-        used += n
+        used += costs[c.sentence]
     article = " ".join(s.text for s in sorted(chosen, key=lambda s: s.start))
     if model.kind == "seq2seq":  # a summarization model takes the text itself, not an instruction
         return f"{title.strip()}. {article}" if title else article

@@ -14,6 +14,7 @@ from test_articles_fetch import LocalServer
 from bot.articles.dedupe import canonical_url
 from bot.articles.fetch import MemoryHttpCache
 from bot.articles.ingest import LoadResult, load_inputs
+from bot.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -163,3 +164,18 @@ def test_given_client_is_used_and_left_open(server: LocalServer) -> None:
     with httpx.Client() as client:
         [result] = list(load_inputs([server.url("/a")], server.settings(), client=client))
         assert result.articles and not client.is_closed
+
+
+def test_non_english_and_misdecoded_text_is_refused_with_a_reason(tmp_path: Path) -> None:
+    from bot.articles.language import looks_english
+
+    french = tmp_path / "fr.txt"
+    french.write_bytes("Le sénat a voté la loi sur les retraites mardi. Le gouvernement a salué le résultat "
+                       "et l'opposition a dénoncé une réforme injuste pour les travailleurs.".encode("cp1252"))
+    garbage = tmp_path / "bom.txt"
+    garbage.write_bytes(b"\xff\xfe" + b"Senate passes the bill" * 5)
+    for path in (french, garbage):
+        (result,) = load_inputs([str(path)], Settings())
+        assert not result.articles and result.error and "not English" in result.error
+    assert looks_english("The Senate passed the bill on Tuesday, and the House is expected to vote on it next week.")
+    assert looks_english("Short headline")

@@ -132,13 +132,17 @@ def _bad_inputs(tmp_path: Path, base_url: str) -> dict[str, str]:
     big = tmp_path / "huge.txt"
     with big.open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)
-    (tmp_path / "latin.txt").write_bytes("Le s\u00e9nat a vot\u00e9 la loi.".encode("utf-16"))
+    (tmp_path / "garbled.txt").write_bytes(b"\xff\xfe" + b"Senate passes the bill. " * 20)
+    (tmp_path / "french.txt").write_bytes("Le s\u00e9nat a vot\u00e9 la loi sur les retraites mardi, et le "
+                                          "gouvernement a salu\u00e9 un r\u00e9sultat historique pour le pays."
+                                          .encode("cp1252"))
     return {
         "missing": str(tmp_path / "nope.txt"),
         "empty": str(tmp_path / "empty.txt"),
         "binary": str(tmp_path / "binary.txt"),
         "huge": str(big),
-        "non-utf8": str(tmp_path / "latin.txt"),
+        "non-utf8": str(tmp_path / "garbled.txt"),
+        "non-english": str(tmp_path / "french.txt"),
         "broken feed": f"{base_url}/feed.xml",
         "timeout": f"{base_url}/slow",
     }

@@ -20,6 +20,7 @@ import httpx
 from bot.articles.clean import clean_text
 from bot.articles.feeds import looks_like_feed, parse_feed
 from bot.articles.fetch import FetchError, FetchResult, HttpCache, fetch, make_client
+from bot.articles.language import looks_english
 from bot.articles.loaders import (
     SUPPORTED_SUFFIXES,
     Document,
@@ -85,6 +86,11 @@ def documents_to_articles(documents: Sequence[Document], settings: Settings) -> 
         text = clean_text(doc.text)
         if not text:
             warnings.append(f"{doc.title or doc.url or 'document'}: no text left after removing boilerplate")
+            continue
+        if not looks_english(text):
+            log.info("refused non-English text %r", doc.title or doc.url or "document")
+            warnings.append(f"{doc.title or doc.url or 'document'}: not English text "
+                            "(briefbot summarises English-language news)")
             continue
         stories = [(t, body) for t, body in split_stories(text, doc.title) if body.strip()]
         for n, (title, body) in enumerate(stories, start=1):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import link_label, split_text, truncate
+from bot.render.common import answer_heading, link_label, split_text, truncate
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _USER_OR_ROLE = re.compile(r"<(@[!&]?)(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
-INTENT_TITLES = {"said": "What {} said", "who": "Who is {}", "latest": "The latest on {}"}
 
 
 @dataclass(slots=True)
@@ -190,8 +189,8 @@ def _digest(digest: Digest) -> list[DiscordMessage]:
 
 
 def _answer(answer: FigureAnswer) -> list[DiscordMessage]:
-    figure = _clean(answer.figure)
-    title = INTENT_TITLES[answer.intent].format(figure) if figure else "About your question"
+    heading = answer_heading(answer)
+    title = _clean(heading) if heading else "About your question"
     lines: list[str] = []
     if answer.message:
         lines.append(_clean(answer.message))

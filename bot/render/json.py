@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.briefing.models import Reply
+from bot.briefing.models import Digest, Reply
 
 
 def _default(obj: Any) -> Any:
@@ -21,6 +21,9 @@ def _default(obj: Any) -> Any:
 def to_dict(reply: Reply) -> dict[str, Any]:
     data = dataclasses.asdict(reply)
     data["type"] = type(reply).__name__.lower()
+    if isinstance(reply, Digest):  # points in the same shape as `summarize --method three-things --json`
+        for story, out in zip(reply.stories, data["stories"], strict=True):
+            out["points"] = [p.as_dict() for p in story.points]
     return data
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.briefing.models import Digest, FigureAnswer, Notice, Reply, StoryBrief
-from bot.render.common import format_date, link_label
+from bot.render.common import answer_heading, format_date, link_label
 
 
 def _story(story: StoryBrief, markdown: bool) -> list[str]:
@@ -35,9 +35,9 @@ def render_digest(digest: Digest, *, markdown: bool = False) -> str:
 
 def render_answer(answer: FigureAnswer) -> str:
     lines: list[str] = []
-    if answer.figure:
-        lines.append({"said": f"What {answer.figure} said", "who": f"Who is {answer.figure}",
-                      "latest": f"The latest on {answer.figure}"}[answer.intent])
+    heading = answer_heading(answer)
+    if heading:
+        lines.append(heading)
     if answer.message:
         lines.append(answer.message)
     if answer.suggestions:
