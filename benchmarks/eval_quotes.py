@@ -8,9 +8,10 @@ a source (speaker), a cue and a content, with character spans into the article t
 Which annotations count (the "relevant" set): direct quotes, i.e. the content is wrapped in double
 quote marks (`"…"` or `“…”`, trailing punctuation allowed), whose source is
 
-* a name: the source's head (the part before any ", ", " of " or " who ") ends in a capitalised word
+* a name: the source's head (the part before any ", " or " who ") ends in a capitalised word
   ("Trump", "Former Florida governor Jeb Bush", "James Acton, a physicist …"), and is not an all-caps
-  heading of several words; or
+  heading of several words; a name before " of/for/from/at " wins when it has two or more words
+  ("Joel Pollak of Breitbart California" -> Joel Pollak); or
 * a pronoun: he / she.
 
 Other sources ("one source", "the statement", "the Trump campaign", missing) are not counted.
@@ -28,9 +29,13 @@ Matching rules:
   "Birchers" alone are skipped). Pronoun quotes with no such earlier source are skipped.
 * Speaker match (head-noun rule): same last word (surname or organisation head, case- and
   accent-insensitive), and when both sides have more words, the first word of one appears in the other
-  ("Donald Trump" matches "Trump", "Donald J. Trump" and "Republican Donald Trump", not "Eric Trump").
-  A missing speaker (None) counts as wrong.
+  ("Donald Trump" matches "Trump", "Donald J. Trump" and "Republican Donald Trump", not "Eric Trump");
+  a one-word gold also matches any word of ours ("Hillary", or "Shen" for the family-name-first "Shen
+  Xincheng"). A missing speaker (None) counts as wrong.
 * Speaker accuracy is measured on the found relevant quotes, using our quote with the largest overlap.
+
+The pronoun gold is a heuristic (the nearest annotated name is often not the referent), so pronoun
+accuracy is also printed for the subset whose named antecedent is at most NEAR_CHARS characters back.
 
 Also printed: the share of our non-partial quotes that overlap any annotated content (a precision
 proxy: PolNeAR does not annotate every quotation), and throughput.
@@ -57,10 +62,12 @@ from summarizers.types import Quote  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "polnear_attributions_dev.jsonl"
 PRONOUNS = frozenset({"he", "she"})
+NEAR_CHARS = 400  # pronoun gold is more trustworthy when the named antecedent is this close
 # Capitalised sources that are not names (sentence-initial pronouns and quantifiers).
 NOT_NAMES = frozenset("i we they it you he she some others many who this that these those all both the a".split())
 _DIRECT = re.compile(r'^\s*["“].*["”][\s.,;:!?]*$', re.DOTALL)
-_HEAD_CUT = re.compile(r",\s|\s+of\s|\s+who\s|\s+from\s|\s+at\s|\s+for\s")
+_HEAD_CUT = re.compile(r",\s|\s+who\s")
+_PREP_CUT = re.compile(r"\s+(?:of|from|at|for)\s")
 _CAPITALISED = re.compile(r"^[A-Z][\w.'’-]*$")
 
 
@@ -74,6 +81,8 @@ class Counts:
     named_correct: int = 0
     pronoun_judged: int = 0
     pronoun_correct: int = 0
+    near_judged: int = 0
+    near_correct: int = 0
     no_speaker: int = 0
     ours_full: int = 0
     ours_full_matching: int = 0
@@ -85,18 +94,17 @@ def gold_name(source: str | None) -> str | None:
     if not source:
         return None
     head = _HEAD_CUT.split(source.strip(), maxsplit=1)[0].strip(" ,")
-    head = re.sub(r"(?:'s|’s|'|’)$", "", head)
-    words = head.split()
-    if not words or not _CAPITALISED.match(words[-1]) or words[-1].casefold() in NOT_NAMES:
+    before_prep = _PREP_CUT.split(head, maxsplit=1)[0].strip()
+    run = _last_capitalised_run(before_prep)
+    if len(run) < 2:  # "Joel Pollak of Breitbart" keeps "Joel Pollak"; "Fight for $15 … Kendall Fells" does not
+        run = _last_capitalised_run(head)
+    while run and run[0].casefold() in ("the", "a", "an"):
+        run = run[1:]
+    if not run or run[-1].casefold() in NOT_NAMES:
         return None
-    run: list[str] = []
-    for word in reversed(words):
-        if not _CAPITALISED.match(word) or word.strip(".").casefold() in TITLE_WORDS:
-            break
-        run.append(word)
     if len(run) > 1 and all(w.isupper() for w in run):
         return None  # a shouted section heading ("HOW CHINA’S DECLINE AFFECTS …"), not a source
-    return " ".join(reversed(run)) or None
+    return " ".join(run) or None
 
 
 def person_like(name: str, text: str) -> bool:
@@ -108,13 +116,28 @@ def person_like(name: str, text: str) -> bool:
     return re.search(r"\b[A-Z][a-z][\w.'’-]*[^\S\n]+" + re.escape(words[0]) + r"\b", text) is not None
 
 
+def _last_capitalised_run(head: str) -> list[str]:
+    """The capitalised words ending the phrase, cut at a title ("Ohio Gov. John Kasich" -> John Kasich)."""
+    words = re.sub(r"(?:'s|’s|'|’)$", "", head.strip()).split()
+    run: list[str] = []
+    for word in reversed(words):
+        if not _CAPITALISED.match(word) or word.strip(".").casefold() in TITLE_WORDS:
+            break
+        run.append(word)
+    return run[::-1]
+
+
 def speaker_matches(predicted: str | None, gold: str) -> bool:
     """Same surname, and a shared first name when both give one (see the module docstring)."""
     if not predicted:
         return False
     p = [fold(w).strip(".") for w in name_tokens(predicted)]
     g = [fold(w).strip(".") for w in name_tokens(gold)]
-    if not p or not g or p[-1] != g[-1]:
+    if not p or not g:
+        return False
+    if len(g) == 1 and g[0] in p:  # "Shen" for "Shen Xincheng", "Hillary" for "Hillary Clinton"
+        return True
+    if p[-1] != g[-1]:
         return False
     return len(p) == 1 or len(g) == 1 or p[0] in g or g[0] in p
 
@@ -139,13 +162,15 @@ def evaluate(rec: dict[str, object], quotes: list[Quote], counts: Counts, show: 
         key=lambda a: a["source_spans"][0][0],
     )
     last_named: str | None = None
+    last_named_at = -(10**9)
     for a in attributions:
         source = a.get("source")
         named = gold_name(source)
         pronoun = isinstance(source, str) and source.strip().casefold() in PRONOUNS
         gold = named or (last_named if pronoun else None)
         if named and person_like(named, text):
-            last_named = named
+            last_named, last_named_at = named, a["source_spans"][0][0]
+        near = a["source_spans"][0][0] - last_named_at <= NEAR_CHARS
         if gold is None or not is_direct(a):
             continue
         counts.relevant += 1
@@ -170,6 +195,8 @@ def evaluate(rec: dict[str, object], quotes: list[Quote], counts: Counts, show: 
         else:
             counts.pronoun_judged += 1
             counts.pronoun_correct += ok
+            counts.near_judged += near
+            counts.near_correct += ok and near
         if not ok and len(counts.errors) < show:
             kind = "named" if named else "pronoun"
             counts.errors.append(
@@ -218,6 +245,7 @@ def main() -> int:
     print(f"speaker accuracy (all):       {pct(counts.correct, counts.judged)}")
     print(f"  named sources:              {pct(counts.named_correct, counts.named_judged)}")
     print(f"  pronoun sources:            {pct(counts.pronoun_correct, counts.pronoun_judged)}")
+    print(f"    antecedent <= {NEAR_CHARS} chars back: {pct(counts.near_correct, counts.near_judged)}")
     print(f"  no speaker given:           {pct(counts.no_speaker, counts.judged)}")
     print(f"our full quotes overlapping an annotation: {pct(counts.ours_full_matching, counts.ours_full)}")
     for line in counts.errors:

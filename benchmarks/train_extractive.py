@@ -34,8 +34,24 @@ from typing import Any
 
 import numpy as np
 
-from summarizers.evaluate import Length, evaluate, format_report, load_jsonl, resolve_methods, summary_count
-from summarizers.extractive import FEATURES, Analysis, ExtractiveSummarizer, Prior, RankerModel, analyze, select
+from summarizers.evaluate import (
+    Length,
+    SummaryFn,
+    evaluate,
+    format_report,
+    load_jsonl,
+    resolve_methods,
+    summary_count,
+)
+from summarizers.extractive import (
+    FEATURES,
+    Analysis,
+    ExtractiveSummarizer,
+    Prior,
+    RankerModel,
+    analyze,
+    select,
+)
 from summarizers.types import Sentence
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,7 +230,8 @@ def cross_validate(sets: dict[str, tuple[list[Example], Length]], k: int, seed: 
         print(f"fold {fold + 1}/{k} fitted in {time.perf_counter() - t0:.1f}s: {model.prior}", file=sys.stderr)
     out = []
     for name, (examples, length) in sets.items():
-        methods = {"extractive (cv)": _FoldSummarizer(by_text), **resolve_methods(["lead", "lexrank", "textrank"])}
+        methods: dict[str, SummaryFn] = {"extractive (cv)": _FoldSummarizer(by_text)}
+        methods.update(resolve_methods(["lead", "lexrank", "textrank"]))
         report = evaluate([e.record for e in examples], methods, length=length, source=f"{name} [{k}-fold CV]")
         out.append(format_report(report))
     return "\n".join(out)

@@ -6,7 +6,8 @@ and the model can take far longer), then answered with follow-ups. Nothing the b
 `AllowedMentions.none()` is set on the client and again on each send, and the renderer also makes
 mentions in article text inert. A failed send is logged and dropped so one bad message never takes
 the bot down; `send` (used by the scheduler) re-raises instead so the delivery can be retried.
-Rate limits (429 + retry_after) are honoured by discord.py's own HTTP client.
+Rate limits (429 + retry_after) and 5xx are retried by discord.py's own HTTP client, except a 503 on
+a channel message (a DM answer, a digest), which is retried here with backoff (`retry_unavailable`).
 
 Endpoints: `DISCORD_API_URL` replaces discord.py's REST base (`discord.http.Route.BASE`, which every
 REST call, webhook and interaction callback is built from) and `DISCORD_GATEWAY_URL` replaces
@@ -21,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from secrets import randbits
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import available_timezones
 
 import discord
@@ -53,7 +56,9 @@ READY_TIMEOUT_S = 60.0
 ONE_OPTION = "Use one option at a time: `/brief topic:…`, `/brief url:…` or `/brief figure:…`."
 BAD_URL = "`url` must be an http(s) link to an article, e.g. https://example.com/story."
 COMMAND_FAILED = "Sorry, that command failed. It has been logged."
+UNAVAILABLE_RETRIES = 3  # extra tries after a 503, waiting 1, 3, 5 s (discord.py's own 5xx backoff)
 _TIMEZONES = sorted(available_timezones())
+T = TypeVar("T")
 
 
 def requester_for(interaction: discord.Interaction[Any]) -> Requester:
@@ -355,7 +360,30 @@ class DiscordAdapter:
 
     @staticmethod
     async def _send_all(channel: discord.abc.Messageable, messages: list[DiscordMessage]) -> list[discord.Message]:
-        return [await channel.send(**_send_kwargs(message)) for message in messages]
+        # One nonce per message, kept across retries: Discord (enforce_nonce) then posts it at most once.
+        return [await retry_unavailable(partial(channel.send, **_send_kwargs(message), nonce=randbits(63)))
+                for message in messages]
+
+
+async def retry_unavailable(send: Callable[[], Awaitable[T]]) -> T:
+    """Run `send`, retrying with backoff while Discord answers 503 Service Unavailable.
+
+    For channel messages discord.py retries 500, 502, 504 and 524 but raises on 503 at once (its webhook
+    client, used for interaction follow-ups, retries every 5xx), which would drop the answer to a DM and
+    delay a digest by a whole scheduler retry. A 503 means the request was not handled, and each message
+    keeps its nonce across tries, so Discord would answer a repeat with the message it already posted.
+    """
+    for attempt in range(UNAVAILABLE_RETRIES + 1):
+        try:
+            return await send()
+        except discord.DiscordServerError as exc:
+            if exc.status != 503 or attempt == UNAVAILABLE_RETRIES:
+                raise
+            delay = 1 + 2 * attempt
+            log.warning("Discord answered 503; retrying in %d s (try %d of %d)", delay, attempt + 2,
+                        UNAVAILABLE_RETRIES + 1)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the last try returns or raises")
 
 
 def _log_gateway_exit(task: asyncio.Task[None]) -> None:

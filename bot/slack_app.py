@@ -13,7 +13,9 @@ Two transports, chosen by the environment:
 
 Rate limits: every Web API and `response_url` call retries after a 429 as long as `Retry-After` says
 (slack_sdk's retry handlers; Slack never processes a 429'd call, so a retry cannot duplicate), and a
-per-channel pacer keeps to about one message per second per channel.
+per-channel pacer keeps to about one message per second per channel. A 500 or 503 (Slack having an
+incident) is retried with exponential backoff too: without it a slash command's answer to its
+`response_url` would be dropped, and a digest would wait a whole scheduler retry (which re-sends as well).
 
 Who may change daily briefings: workspace admins and owners (`users.info`), plus the user ids listed in
 `SLACK_MANAGERS` (comma- or space-separated) or passed as `managers=`.
@@ -40,6 +42,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -58,6 +61,7 @@ COMMAND = "/brief"
 DEFAULT_API_URL = "https://slack.com/api/"
 MESSAGE_INTERVAL_S = 1.0     # Slack allows about one message per second per channel
 RATE_LIMIT_RETRIES = 3       # 429 retries per call, each waiting Retry-After
+SERVER_ERROR_RETRIES = 2     # 500/503 retries per call, after about 0.5-1.5 s, then 1-2 s
 RESPONSE_URL_MAX_POSTS = 5   # Slack accepts at most five posts to one response_url
 SEEN_EVENTS = 1024           # event ids remembered, so Slack's redeliveries are answered once
 CLOSE_GRACE_S = 10.0         # how long close() lets in-flight answers finish
@@ -69,8 +73,9 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
-    """Connection errors (slack_sdk's default) and 429s, honouring Retry-After."""
-    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    """Connection errors (slack_sdk's default), 429s honouring Retry-After, and 500/503 with backoff."""
+    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES)]
 
 
 def api_base_url(url: str | None) -> str:

@@ -272,6 +272,10 @@ class AbstractiveModel:
         return config
 
     def _render_chat(self, prompt: str, system: str | None) -> str:
+        """The prompt in the model's chat format; a system turn the template refuses (Gemma's has no
+        system role) is folded into the user turn instead."""
+        from jinja2.exceptions import TemplateError
+
         messages = [{"role": "user", "content": prompt}]
         if system:
             messages.insert(0, {"role": "system", "content": system})
@@ -279,7 +283,7 @@ class AbstractiveModel:
             return str(
                 self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
             )
-        except Exception as exc:  # jinja raises its own errors for templates without a system role
+        except TemplateError as exc:
             if not system:
                 raise
             log.debug(

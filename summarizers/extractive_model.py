@@ -5,18 +5,18 @@ and a grid-searched Prior, fitted on the shared dev sets (numbers only; no text 
 Cross-validated ROUGE F1 (%) at the time of writing:
 
 cnndm_dev.jsonl [5-fold CV]: 75 articles, summary length = 3 sentences
-method        ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
-extractive (cv)    41.55    19.65    26.53       5.61      4.91
-lead            41.10    18.29    26.37       0.64      1.12
-lexrank         35.28    14.54    22.86      15.72     20.69
-textrank        32.97    14.06    21.38      18.17     22.53
+method            ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
+extractive (cv)     41.48    19.62    26.45       5.52      4.68
+lead                41.10    18.29    26.37       0.74      1.55
+lexrank             35.28    14.54    22.86      17.51     20.46
+textrank            32.97    14.06    21.38       9.85     10.34
 
 bbc_politics_dev.jsonl [5-fold CV]: 208 articles, summary length = reference length (sentences)
-method        ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
-extractive (cv)    81.24    74.15    48.07       2.16      4.82
-lead            63.99    49.44    37.62       0.36      0.80
-lexrank         68.84    56.36    40.92       7.93     13.20
-textrank        79.61    72.17    47.22       7.77     10.17
+method            ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
+extractive (cv)     81.18    74.07    48.05       1.62      1.92
+lead                63.99    49.44    37.62       0.32      0.34
+lexrank             68.84    56.36    40.92       6.65      8.98
+textrank            79.61    72.17    47.22       6.64      8.16
 
 """
 

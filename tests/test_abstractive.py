@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from tiny_models import tiny_chat_model, tiny_seq2seq_model
+from tiny_models import NO_SYSTEM_TEMPLATE, tiny_chat_model, tiny_seq2seq_model
 
 from summarizers import abstractive, models
 from summarizers.abstractive import (
@@ -83,6 +83,11 @@ def test_generate_caps_and_validates(chat: AbstractiveModel) -> None:
         chat.generate(["x"], max_new_tokens=0)
     config = chat.generation_config(10_000)
     assert config.max_new_tokens == abstractive.MAX_NEW_TOKENS_CAP
+
+
+def test_system_turn_is_folded_in_when_the_template_has_none(tmp_path: Path) -> None:
+    model = load_model(str(tiny_chat_model(tmp_path / "gemma-like", chat_template=NO_SYSTEM_TEMPLATE)))
+    assert len(model.generate(["Musk spoke ."], max_new_tokens=3, system="Use only facts.")[0].split()) == 3
 
 
 def test_overlong_chat_prompt_is_cut_to_the_window(chat: AbstractiveModel) -> None:
@@ -168,7 +173,7 @@ def test_unavailable_models_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         load_model(str(tmp_path / "missing" / "dir"))
     with pytest.raises(ModelUnavailable, match="config.json"):
         load_model(str(tmp_path))
-    base = tiny_chat_model(tmp_path / "base", chat_template=False)
+    base = tiny_chat_model(tmp_path / "base", chat_template=None)
     with pytest.raises(ModelUnavailable, match="chat template"):
         load_model(str(base))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

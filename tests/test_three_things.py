@@ -14,11 +14,13 @@ from tiny_models import tiny_chat_model, tiny_seq2seq_model
 from bot.articles.clean import clean_text
 from summarizers.abstractive import GenerationTimeout, load_model
 from summarizers.grounding import number_mentions, unsupported_terms
+from summarizers.segment import split_sentences
 from summarizers.three_things import (
     CONTEXT_TOKENS,
     SYSTEM,
     align,
     content_words,
+    headline,
     near_duplicate,
     parse_bullets,
     three_things,
@@ -159,8 +161,6 @@ def test_bullets_are_parsed_whatever_the_style() -> None:
 
 
 def test_points_align_to_their_supporting_sentence(article: str) -> None:
-    from summarizers.segment import split_sentences
-
     sentences = split_sentences(article)
     sources, support = align(GROUNDED, sentences)
     assert any("$45 million a month" in s.text for s in sources)
@@ -218,8 +218,20 @@ def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None
     context = prompt.split("Article:\n", 1)[1].rsplit("\n\nWrite exactly three", 1)[0]
     assert 100 < len(context.split()) <= CONTEXT_TOKENS
     assert context.startswith("As X’s owner and most followed user")  # the lead is always in
+    # The fixture is several stories pasted together: the context samples all of it, not the opening.
+    sentences = [s for s in split_sentences(article) if s.text in context]
+    assert sentences[-1].start > 0.75 * len(article)
     # One usable model point, the rest filled from the extractive ranking: still three.
     assert len(result.points) == 3 and result.points[0].method == "abstractive"
+
+
+def test_headline_is_taken_from_the_first_line(article: str) -> None:
+    assert headline(article) == "Trump and Musk discuss 2024 election in live conversation on X"
+    assert headline("The senate passed the bill.\n\nIt did.") is None  # a sentence, not a headline
+    assert headline("Senate passes budget") is None  # no body: nothing to title
+    model = CannedModel(f"- {GROUNDED}")
+    three_things(article, model=model)  # type: ignore[arg-type]
+    assert model.prompts[0].startswith("Title: Trump and Musk discuss 2024 election")
 
 
 def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str) -> None:

@@ -26,6 +26,11 @@ CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} </s> {% endfor %}"
     "{% if add_generation_prompt %}<|assistant|>{% endif %}"
 )
+# Like Gemma's: no system role.
+NO_SYSTEM_TEMPLATE = (
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    + CHAT_TEMPLATE
+)
 CORPUS = """\
 The president said the senate will vote on the budget bill on Monday. Elon Musk spoke with Donald Trump
 on X for two hours. The conversation began 42 minutes late because of technical problems. Musk endorsed
@@ -53,12 +58,12 @@ def _suppress_specials(model: torch.nn.Module, tokenizer: PreTrainedTokenizerFas
 
 
 def tiny_chat_model(
-    path: Path, *, max_positions: int = 256, chat_template: bool = True, seed: int = 0
+    path: Path, *, max_positions: int = 256, chat_template: str | None = CHAT_TEMPLATE, seed: int = 0
 ) -> Path:
-    """A one-layer Llama with a chat template; `chat_template=False` makes a "base" model."""
+    """A one-layer Llama with a chat template; `chat_template=None` makes a "base" model."""
     tokenizer = word_tokenizer()
     if chat_template:
-        tokenizer.chat_template = CHAT_TEMPLATE
+        tokenizer.chat_template = chat_template
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -25,6 +25,7 @@ from bot.articles.models import Article
 log = logging.getLogger(__name__)
 
 SHINGLE_WORDS = 5
+NEAR_DUPLICATE_THRESHOLD = 0.8  # 5-shingle Jaccard at which two texts are one article with small edits
 # Cosine similarity of TF-IDF vectors at which two articles count as the same story. Rewrites of one
 # event by different outlets score ~0.35-0.5; different events sharing the usual political vocabulary
 # (Senate, Tuesday, vote, a senator's name) score ~0.1. Over 300 unrelated political articles (the
@@ -125,7 +126,7 @@ def jaccard(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> flo
     return len(a & b) / len(a | b)
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+def near_duplicate(a: str, b: str, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> bool:
     """True if the texts are the same article with small edits (word 5-shingle Jaccard >= threshold).
 
     Exact Jaccard rather than MinHash: callers compare a handful of candidates at a time, where the exact

@@ -82,11 +82,9 @@ class Summarizer:
         self._model: AbstractiveModel | None = None
         self._tried = method == "extractive"
         s = settings()
-        self._device, self._timeout_s, self._max_new_tokens = (
-            s.model_device,
-            s.model_timeout_s,
-            s.model_max_new_tokens,
-        )
+        self._device = s.model_device
+        self._timeout_s = s.model_timeout_s
+        self._max_new_tokens = s.model_max_new_tokens
 
     def model(self) -> AbstractiveModel | None:
         if not self._tried:

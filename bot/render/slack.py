@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.render.common import answer_heading, link_label, split_text, truncate
@@ -37,6 +37,9 @@ URL_MAX_CHARS = 1_500            # longer URLs are shown as a label only (Slack 
 
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _CHANNEL_REF = re.compile(r"&lt;#([A-Z0-9]{2,})&gt;")
+# Whitespace and control characters (NEL, U+2028, NUL, ...) have no place in a URL and could end Slack's
+# `<url|label>` early, leaving the rest of an untrusted URL to be read as text.
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 ZERO_WIDTH_SPACE = "\u200b"
 
 Block = dict[str, Any]
@@ -78,7 +81,7 @@ def safe_url(url: str | None) -> str | None:
     cleaned = url.strip().replace("&", "&amp;")
     for raw, encoded in (("<", "%3C"), (">", "%3E"), ("|", "%7C"), (" ", "%20"), ("\n", ""), ("\t", "")):
         cleaned = cleaned.replace(raw, encoded)
-    return cleaned
+    return _URL_UNSAFE.sub(lambda m: quote(m.group()), cleaned)
 
 
 def link(url: str | None, label: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.articles.dedupe import canonical_url, near_duplicate
+from bot.articles.dedupe import NEAR_DUPLICATE_THRESHOLD, canonical_url, jaccard, shingles
 from bot.articles.models import Article
 from bot.store.database import make_engine, migrate
 from bot.store.schema import ArticleRow, FeedRow, SubscriptionRow, SummaryRow, utcnow
@@ -65,6 +65,7 @@ class Store:
         if run_migrations:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._shingles: dict[int, frozenset[tuple[str, ...]]] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -104,16 +105,34 @@ class Store:
                 return AddOutcome("linked", row.id, f"same story as article #{story_of}")
             return AddOutcome("added", row.id)
 
-    @staticmethod
-    def _find_story(s: Session, text: str) -> int | None:
-        recent = s.execute(
-            select(ArticleRow.id, ArticleRow.story_of, ArticleRow.text)
-            .order_by(ArticleRow.id.desc()).limit(NEAR_DUPLICATE_WINDOW)
-        ).all()
-        for rid, story_of, other in recent:
-            if near_duplicate(text, other):
-                return story_of or rid
-        return None
+    def _find_story(self, s: Session, text: str) -> int | None:
+        """The story id of a recent article with nearly the same text, if any.
+
+        Shingle sets of recent articles are kept in memory by id, so each stored text is read and
+        shingled once per process instead of once per new article.
+        """
+        mine = shingles(text)
+        if not mine:
+            return None
+        recent = s.execute(select(ArticleRow.id, ArticleRow.story_of)
+                           .order_by(ArticleRow.id.desc()).limit(NEAR_DUPLICATE_WINDOW)).all()
+        missing = [rid for rid, _ in recent if rid not in self._shingles]
+        if missing:
+            for rid, other in s.execute(select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_(missing))):
+                self._shingles[rid] = shingles(other)
+        found = None
+        for rid, story_of in recent:
+            other = self._shingles[rid]
+            # Jaccard >= t needs the smaller set to be at least t times the larger: skip the rest cheaply.
+            if min(len(mine), len(other)) < NEAR_DUPLICATE_THRESHOLD * max(len(mine), len(other)):
+                continue
+            if jaccard(mine, other) >= NEAR_DUPLICATE_THRESHOLD:
+                found = story_of or rid
+                break
+        keep = {rid for rid, _ in recent}
+        if len(self._shingles) > 2 * NEAR_DUPLICATE_WINDOW:
+            self._shingles = {k: v for k, v in self._shingles.items() if k in keep}
+        return found
 
     def get_article(self, article_id: int) -> Article | None:
         with self.session() as s:
