@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.articles.fetch import DeferredHttpCache
 from bot.articles.ingest import LoadResult, load_inputs
+from bot.articles.models import Article
 from bot.settings import Settings
 from bot.store import Store
 from bot.store import feeds as feed_rows
@@ -56,10 +58,12 @@ def failure_backoff(poll_minutes: int, failures: int) -> timedelta:
 class FeedPoller:
     """Polls feeds through the ingest pipeline (conditional GET, SSRF checks, cleaning, dedupe)."""
 
-    def __init__(self, store: Store, settings: Settings, *, load: Loader | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, *, load: Loader | None = None,
+                 warm: Callable[[Article], object] | None = None) -> None:
         self.store = store
         self.settings = settings
-        self._load: Loader = load or (lambda url: load_inputs([url], settings, cache=store))
+        self._load = load  # tests inject a loader; None means the real ingest pipeline
+        self._warm = warm
 
     async def poll(self, url: str, now: datetime) -> PollOutcome | None:
         """Poll `url` if it is due; None when it is backing off or another process is polling it."""
@@ -70,13 +74,18 @@ class FeedPoller:
         if feed is None:
             log.debug("feed %s not due", url)
             return None
+        cache = DeferredHttpCache(self.store)  # per poll: polls of different feeds run concurrently
         try:
-            results = list(self._load(url))
+            if self._load is not None:
+                results = list(self._load(url))
+            else:
+                results = list(load_inputs([url], self.settings, cache=cache))
         except Exception as exc:  # a loader bug must not kill the job: record it like a fetch failure
             log.debug("loading %s raised", url, exc_info=True)
             results = [LoadResult(source=url, articles=[], error=f"{type(exc).__name__}: {exc}")]
         errors = [r.error for r in results if r.error]
         if errors:
+            cache.discard()
             failures = feed.failures + 1
             retry_at = now + failure_backoff(feed.poll_minutes, failures) - timedelta(
                 seconds=2 * jitter_seconds(feed.poll_minutes))
@@ -86,6 +95,7 @@ class FeedPoller:
                         retry_at.strftime("%H:%M UTC"))
             return PollOutcome(url, ok=False, error=errors[0], failures=failures)
         added = duplicates = 0
+        new: list[Article] = []
         for result in results:
             for article in result.articles:
                 outcome = self.store.add_article(article)
@@ -93,8 +103,21 @@ class FeedPoller:
                     duplicates += 1
                 else:
                     added += 1
+                    new.append(article)
+        cache.commit()  # validators only once the articles are safely stored
+        self._warm_summaries(new)
         feed_rows.record_poll_success(self.store, url, now, now + poll_spacing(feed.poll_minutes))
         not_modified = bool(results) and all(r.not_modified for r in results)
         log.info("feed %s: %d new, %d already stored%s", url, added, duplicates,
                  " (not modified)" if not_modified else "")
         return PollOutcome(url, ok=True, added=added, duplicates=duplicates, not_modified=not_modified)
+
+    def _warm_summaries(self, articles: list[Article]) -> None:
+        """Summarise new articles now, in the background job, so `/brief` and digests answer from the cache."""
+        if self._warm is None:
+            return
+        for article in articles:
+            try:
+                self._warm(article)
+            except Exception:  # a summary failure must not fail the poll; the digest will retry it
+                log.warning("could not pre-summarise %r", article.label, exc_info=True)

@@ -118,8 +118,9 @@ class Store:
                            .order_by(ArticleRow.id.desc()).limit(NEAR_DUPLICATE_WINDOW)).all()
         missing = [rid for rid, _ in recent if rid not in self._shingles]
         if missing:
-            for rid, other in s.execute(select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_(missing))):
-                self._shingles[rid] = shingles(other)
+            for rid, stored_text in s.execute(
+                    select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_(missing))):
+                self._shingles[rid] = shingles(stored_text)
         found = None
         for rid, story_of in recent:
             other = self._shingles[rid]
