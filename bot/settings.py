@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # Summaries
     model: str = "qwen2.5-coder-1.5b"
     model_device: str = "auto"
+    model_dtype: str = "auto"  # "auto" = float32 on CPUs without native bf16 (bf16 is ~3-9x slower there)
+    model_threads: int = Field(default=0, ge=0)  # torch CPU threads; 0 = torch's default
     model_timeout_s: float = 90.0
     model_max_new_tokens: int = 160
     model_queue_size: int = 8

@@ -288,8 +288,9 @@ class RankerModel:
         return self.prior.redundancy(min(count, n) / n)
 
 
+@lru_cache(maxsize=1)
 def load_model() -> RankerModel:
-    """The shipped weights; refuse to run if they were fitted for a different feature list."""
+    """The shipped weights (read once per process); refuse them if fitted for another feature list."""
     from summarizers import extractive_model as m
 
     if tuple(m.FEATURES) != FEATURES:

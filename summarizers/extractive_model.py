@@ -6,17 +6,17 @@ Cross-validated ROUGE F1 (%) at the time of writing:
 
 cnndm_dev.jsonl [5-fold CV]: 75 articles, summary length = 3 sentences
 method            ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
-extractive (cv)     41.48    19.62    26.45       5.52      4.68
-lead                41.10    18.29    26.37       0.74      1.55
-lexrank             35.28    14.54    22.86      17.51     20.46
-textrank            32.97    14.06    21.38       9.85     10.34
+extractive (cv)     41.48    19.62    26.45       2.13      3.52
+lead                41.10    18.29    26.37       0.35      0.79
+lexrank             35.28    14.54    22.86      20.46     22.40
+textrank            32.97    14.06    21.38      17.86     18.90
 
 bbc_politics_dev.jsonl [5-fold CV]: 208 articles, summary length = reference length (sentences)
 method            ROUGE-1  ROUGE-2  ROUGE-L  ms median   ms mean
-extractive (cv)     81.18    74.07    48.05       1.62      1.92
-lead                63.99    49.44    37.62       0.32      0.34
-lexrank             68.84    56.36    40.92       6.65      8.98
-textrank            79.61    72.17    47.22       6.64      8.16
+extractive (cv)     81.18    74.07    48.05       1.68      3.49
+lead                63.99    49.44    37.62       0.27      0.58
+lexrank             68.84    56.36    40.92      13.26     17.08
+textrank            79.61    72.17    47.22      12.35     14.57
 
 """
 

@@ -93,12 +93,12 @@ def three_things(
         raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM)[0]
     except GenerationTimeout as exc:
         log.warning("three things: %s; using extractive points", exc)
-        return _extractive(candidates)
+        return _extractive(candidates, fallback="timeout")
     except Exception as exc:  # a briefing must survive any model failure; the trace goes to the log
         log.warning(
             "three things: model %s failed (%s); using extractive points", model.name, exc, exc_info=True
         )
-        return _extractive(candidates)
+        return _extractive(candidates, fallback="error")
     return _grounded(parse_bullets(raw)[:COUNT], split_sentences(text), candidates, model.name)
 
 
@@ -147,12 +147,12 @@ def _next_extractive(candidates: Sequence[_Candidate], points: Sequence[Point]) 
     return None
 
 
-def _extractive(candidates: Sequence[_Candidate]) -> ThreeThings:
+def _extractive(candidates: Sequence[_Candidate], *, fallback: str | None = None) -> ThreeThings:
     points: list[Point] = []
     while len(points) < COUNT and (point := _next_extractive(candidates, points)) is not None:
         points.append(point)
     points.sort(key=lambda p: p.sources[0].start)  # copied sentences read best in article order
-    return ThreeThings(tuple(points), _note(len(points)))
+    return ThreeThings(tuple(points), _note(len(points)), fallback=fallback)
 
 
 def _note(found: int) -> str | None:

@@ -35,11 +35,17 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class ThreeThings:
-    """The "three things to know": at most three points; `note` explains when there are fewer."""
+    """The "three things to know": at most three points; `note` explains when there are fewer.
+
+    `model` names the model whose wording survived the grounding check (None: all extractive);
+    `fallback` says why a model that was asked did not answer ("timeout", "error"), so callers
+    don't cache a transient failure as that model's result.
+    """
 
     points: tuple[Point, ...]
     note: str | None = None
     model: str | None = None
+    fallback: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"points": [p.as_dict() for p in self.points]}

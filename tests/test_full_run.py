@@ -18,9 +18,10 @@ import base64
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, quote_plus
 
 import fake_slack
@@ -32,7 +33,6 @@ from test_slack_e2e import answer_to, deliver, event_body, hard_timeout, shown, 
 
 from bot.app import serve
 from bot.articles.models import Article
-#LS
 from bot.scheduler import jobs
 from bot.settings import Secrets, Settings
 from bot.store import Store
@@ -99,7 +99,6 @@ def debug_logs() -> Iterator[Collect]:
     logging.getLogger().removeHandler(collect)
     for name, level in saved.items():
         logging.getLogger(name).setLevel(level)
-    #UN
 
 
 @pytest.fixture
@@ -120,9 +119,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_until(predicate: object, what: str, timeout: float = 30.0) -> None:
+async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
-    while not callable(predicate) or not predicate():
+    while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
@@ -152,11 +151,7 @@ async def test_full_run_serves_both_platforms_and_never_logs_a_secret(
         slot = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
         hhmm = f"{slot:%H:%M}"
 
-        class Endpoint:  # what `deliver` needs from a Slack adapter: where to POST
-            pass
-
-        slack = Endpoint()
-        slack.port = port  # type: ignore[attr-defined]
+        slack = SimpleNamespace(port=port)  # all `deliver` needs of an adapter: where to POST on 127.0.0.1
 
         def signed(body: str) -> dict[str, str]:
             return signature_headers(body, secret=SLACK_SIGNING_SECRET)

@@ -54,7 +54,12 @@ class BriefingService:
             if not self._model_checked:
                 self._model_checked = True
                 try:
-                    self._model = load_model(self.settings.model, device=self.settings.model_device)
+                    if self.settings.model_threads:
+                        import torch
+
+                        torch.set_num_threads(self.settings.model_threads)
+                    self._model = load_model(self.settings.model, device=self.settings.model_device,
+                                             dtype=self.settings.model_dtype)
                 except ModelUnavailable as exc:
                     if self.settings.model.lower() == "none":
                         log.info("abstractive model switched off; serving extractive briefings")
@@ -79,9 +84,10 @@ class BriefingService:
         result = three_things(article.text, title=article.title or None, model=model,
                               timeout_s=self.settings.model_timeout_s,
                               max_new_tokens=self.settings.model_max_new_tokens)
-        # A timed-out model answer fell back to extractive: cache it under the extractive key only,
-        # so the next request can still get the model's wording.
-        cache_model = result.model or EXTRACTIVE
+        # Cache under this model's key even when grounding replaced every model point (asking again would
+        # give the same answer), but not after a timeout or error: those may pass, so a later request
+        # tries the model again while the extractive result is kept under its own key.
+        cache_model = key[2] if result.fallback is None else EXTRACTIVE
         self.store.put_summary(article.content_hash, "three-things", cache_model, result.as_dict(),
                                article_id=article.id)
         return result
