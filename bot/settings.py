@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     model_threads: int = Field(default=0, ge=0)  # torch CPU threads; 0 = torch's default
     model_timeout_s: float = 90.0
     model_max_new_tokens: int = 160
-    model_queue_size: int = 8
+    # Requests waiting for the core beyond this get a polite "busy" reply. Waiting requests are small;
+    # the model itself is shared and runs one generation at a time, so this bounds memory and latency.
+    model_queue_size: int = Field(default=64, ge=1)
     summary_method: Literal["extractive", "abstractive", "three-things"] = "three-things"
     digest_limit: int = Field(default=5, ge=1, le=25)
 

@@ -639,22 +639,14 @@ class _Attributor:
             found = [(s, e, n) for s, e, n in self._mentions_in(sent.start, sent.end) if not self.in_quote(s)]
             if not found:
                 continue
-            alone = len({n for _, _, n in found}) == 1
+            if len({n for _, _, n in found}) != 1:
+                continue  # with two people in the sentence a pronoun could be either's
             outside = self._outside_quotes(sent.start, sent.end)
             for m in _WORDS.finditer(outside):
                 low = m.group(0).casefold()
                 gender = "m" if low in _MALE else "f" if low in _FEMALE else None
-                pos = sent.start + m.start()
-                if gender is None or pos <= found[0][0]:
-                    continue
-                if alone:
+                if gender is not None and sent.start + m.start() > found[0][0]:
                     votes.setdefault(found[0][2], Counter())[gender] += 1
-                    continue
-                # Several people: credit the pronoun only to the one subject before it ("McCaskill
-                # said voters in her state …"), never to an object or a possessor.
-                subjects = {n for s, e, n in found if s < pos and self._is_subject(s, e)}
-                if len(subjects) == 1:
-                    votes.setdefault(subjects.pop(), Counter())[gender] += 1
         genders: dict[str, str] = {}
         for name, count in votes.items():
             if count["m"] > 2 * count["f"]:
@@ -662,10 +654,6 @@ class _Attributor:
             elif count["f"] > 2 * count["m"]:
                 genders[name] = "f"
         return genders
-
-    def _is_subject(self, start: int, end: int) -> bool:
-        span = self.doc.char_span(start, end, alignment_mode="expand")
-        return span is not None and span.root.dep_ in _SUBJECT_DEPS
 
     def _mentions_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
         i = bisect.bisect_left(self.mention_starts, start)

@@ -179,3 +179,13 @@ def test_non_english_and_misdecoded_text_is_refused_with_a_reason(tmp_path: Path
         assert not result.articles and result.error and "not English" in result.error
     assert looks_english("The Senate passed the bill on Tuesday, and the House is expected to vote on it next week.")
     assert looks_english("Short headline")
+
+
+def test_huge_titles_are_shortened_at_a_word(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"title": "Senate " * 5000, "text": "The Senate voted on the bill on Tuesday."}))
+    (result,) = load_inputs([str(path)], Settings())
+    title = result.articles[0].title
+    assert len(title) <= 300 and title.endswith("…") and title.startswith("Senate Senate")

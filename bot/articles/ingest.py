@@ -73,6 +73,18 @@ def truncate_story(text: str, limit: int) -> str:
     return text[:cut].rstrip()
 
 
+MAX_TITLE_CHARS = 300
+
+
+def _short_title(title: str) -> str:
+    """Titles are shown in every message header; a hostile or broken page must not make one huge."""
+    title = " ".join(title.split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title.rfind(" ", 0, MAX_TITLE_CHARS - 1)
+    return title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
 def documents_to_articles(documents: Sequence[Document], settings: Settings) -> tuple[list[Article], list[str]]:
     """Clean, split, truncate and de-duplicate documents into articles; also return per-story warnings.
 
@@ -108,7 +120,8 @@ def documents_to_articles(documents: Sequence[Document], settings: Settings) -> 
             url = doc.url
             if url and n > 1:
                 url = f"{url.split('#', 1)[0]}#story-{n}"
-            article = Article(text=body, title=title or (doc.title if n == 1 else ""), url=url,
+            title = _short_title(title or (doc.title if n == 1 else ""))
+            article = Article(text=body, title=title, url=url,
                               source=doc.source, published=doc.published, extra=extra)
             if article.content_hash in seen:
                 log.info("dropping a repeat of %r within one input", article.label)
