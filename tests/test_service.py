@@ -106,3 +106,13 @@ def test_brief_url_refuses_private_addresses(store: Store) -> None:
     for url in ("http://127.0.0.1:9/admin", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/"):
         reply = svc.handle(BriefRequest("url", arg=url), MEMBER)
         assert isinstance(reply, Notice) and not reply.ok and "couldn't read that link" in reply.text
+
+
+def test_people_and_quotes_are_cached_so_answers_skip_spacy(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    svc = BriefingService(store, Settings(), load_default_model=False)
+    first = svc.answer("what did Alvarez say?")
+    for name in ("find_people", "extract_quotes"):
+        monkeypatch.setattr(service_module, name, lambda *a, **k: pytest.fail("not cached"))
+    again = svc.answer("what did Alvarez say?")
+    assert first == again and again.figure == "Maria Alvarez" and again.quotes
+    assert any("Nobody gets everything" in q.quote for q in again.quotes)

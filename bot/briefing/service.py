@@ -24,12 +24,13 @@ from bot.store import Store
 from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
 from summarizers.quotes import extract_quotes
 from summarizers.three_things import three_things
-from summarizers.types import Point, Quote, Sentence, ThreeThings
+from summarizers.figures import find_people
+from summarizers.types import Person, Point, Quote, Sentence, ThreeThings
 
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
-QUOTES_METHOD, QUOTES_MODEL = "quotes", "spacy-sm"
+QUOTES_METHOD, PEOPLE_METHOD, QUOTES_MODEL = "quotes", "people", "spacy-sm"
 ASK_WINDOW = 200  # newest stored articles searched when answering about a figure
 
 
@@ -153,10 +154,29 @@ class BriefingService:
                                {"quotes": [q.as_dict() for q in quotes]}, article_id=article.id)
         return quotes
 
+    def people_for(self, article: Article) -> list[Person]:
+        """Named people of an article version, found once (spaCy is the slow part of answering) and cached."""
+        cached = self.store.get_summary(article.content_hash, PEOPLE_METHOD, QUOTES_MODEL)
+        if cached is not None:
+            return [Person(p["name"], frozenset(p["aliases"]), tuple(tuple(m) for m in p["mentions"]))
+                    for p in cached["people"]]
+        people = find_people(article.text)
+        payload = [{"name": p.name, "aliases": sorted(p.aliases), "mentions": [list(m) for m in p.mentions]}
+                   for p in people]
+        self.store.put_summary(article.content_hash, PEOPLE_METHOD, QUOTES_MODEL, {"people": payload},
+                               article_id=article.id)
+        return people
+
+    def warm(self, article: Article) -> None:
+        """Compute and cache everything a briefing or a question may need, ahead of any request."""
+        self.three_things_for(article)
+        self.people_for(article)
+        self.quotes_for(article)
+
     def answer(self, question: str, articles: Sequence[Article] | None = None) -> FigureAnswer:
         if articles is None:
             articles = self.store.latest_articles(ASK_WINDOW)
-        return answer_question(question, articles, quotes_for=self.quotes_for)
+        return answer_question(question, articles, quotes_for=self.quotes_for, people_for=self.people_for)
 
     # -- commands -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TypeVar
 
 from bot.articles.models import Article
@@ -60,6 +61,23 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") ->
     from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=desc, file=sys.stderr, leave=False)
+
+
+def read_text_input(source: str) -> str:
+    """A text file's contents, or stdin for "-"; a file over the configured size limit is refused
+    rather than half-read, and a directory or unreadable path is a one-line error."""
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    limit = settings().max_article_bytes
+    try:
+        if path.is_dir():
+            raise CliError(f"{source} is a directory; give one text file")
+        if path.stat().st_size > limit:
+            raise CliError(f"{source} is larger than max_article_bytes ({limit:,} bytes)")
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from exc
 
 
 def out(text: str) -> None:

@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
-from pathlib import Path
 
 from bot.articles.clean import clean_text
 from bot.cli import EXIT_OK, CliError
-from bot.cli.common import out, settings
+from bot.cli.common import out, read_text_input
 from summarizers.quotes import extract_quotes
 from summarizers.types import Quote
 
@@ -34,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle(args: argparse.Namespace) -> int:
-    text = clean_text(_read(args.input))
+    text = clean_text(read_text_input(args.input))
     if not text.strip():
         raise CliError(f"no article text in {'stdin' if args.input == '-' else args.input}")
     quotes = extract_quotes(text)
@@ -51,19 +49,3 @@ def format_quote(quote: Quote) -> str:
     """`Speaker: “quote”`, with "(partial)" for words quoted inside a sentence."""
     mark = " (partial)" if quote.partial else ""
     return f"{quote.speaker or 'Unknown speaker'}: “{quote.quote}”{mark}"
-
-
-def _read(source: str) -> str:
-    """The input's text; a file over the configured size limit is refused rather than half-read."""
-    if source == "-":
-        return sys.stdin.read()
-    path = Path(source)
-    limit = settings().max_article_bytes
-    try:
-        if path.is_dir():
-            raise CliError(f"{source} is a directory; give one text file")
-        if path.stat().st_size > limit:
-            raise CliError(f"{source} is larger than max_article_bytes ({limit:,} bytes)")
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from exc

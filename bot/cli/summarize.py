@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.articles.clean import clean_text
 from bot.cli import CliError
-from bot.cli.common import out, settings
+from bot.cli.common import out, read_text_input, settings
 from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
 from summarizers.extractive import summarize_extractive
 from summarizers.segment import split_sentences
@@ -139,7 +139,7 @@ def handle(args: argparse.Namespace) -> int:
     summarizer = Summarizer(args.method, args.model)
     if args.jsonl:
         return _handle_jsonl(_lines(args.input), summarizer, args.sentences)
-    text = clean_text(_read(args.input))
+    text = clean_text(read_text_input(args.input))
     if not text.strip():
         raise CliError(f"{_name(args.input)} is empty: nothing to summarize")
     if not split_sentences(text):
@@ -198,15 +198,6 @@ def _record(line: str, summarizer: Summarizer, default_sentences: int) -> dict[s
 
 def _name(source: str) -> str:
     return "stdin" if source == "-" else source
-
-
-def _read(source: str) -> str:
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from exc
 
 
 def _lines(source: str) -> Iterator[str]:

@@ -123,7 +123,7 @@ class DigestScheduler:
         self.clock = clock
         self.instance_id = instance_id or default_instance_id()
         self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease)
-        self.poller = FeedPoller(store, settings, load=load, warm=service.three_things_for)
+        self.poller = FeedPoller(store, settings, load=load, warm=service.warm)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
                        LOCAL: MemoryJobStore()},
