@@ -14,7 +14,7 @@ from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.figures import answer_question
 from bot.cli import EXIT_OK, EXIT_USAGE, CliError
-from bot.cli.common import out, settings, stored_articles
+from bot.cli.common import out, positive_int, settings, stored_articles
 from bot.render.json import render_json
 from bot.render.text import render_answer
 
@@ -32,20 +32,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("question", help="the question, in quotes")
     parser.add_argument("--articles", nargs="+", metavar="PATH",
                         help="answer from these files/directories/URLs instead of the stored articles")
-    parser.add_argument("--limit", type=_positive_int, default=5, metavar="N",
+    parser.add_argument("--limit", type=positive_int, default=5, metavar="N",
                         help="at most N quotes and N sentences (default 5)")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.set_defaults(func=handle)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from collections.abc import Iterable, Iterator
@@ -61,6 +62,17 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") ->
     from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=desc, file=sys.stderr, leave=False)
+
+
+def positive_int(value: str) -> int:
+    """argparse type for counts such as --limit and --sentences."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def read_text_input(source: str) -> str:

@@ -10,7 +10,7 @@ from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.service import BriefingService
 from bot.cli import EXIT_OK, CliError
-from bot.cli.common import open_store, out, progress, settings
+from bot.cli.common import open_store, out, positive_int, progress, settings
 from bot.render.json import render_json
 from bot.render.text import render
 from bot.samples import SAMPLES
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("digest", help="a digest of the newest stored (or given) articles")
     p.add_argument("--articles", nargs="+", metavar="PATH", help="brief these files/URLs instead of the store")
-    p.add_argument("--limit", type=int, default=None, help="number of stories (default from config)")
+    p.add_argument("--limit", type=positive_int, default=None, help="number of stories (default from config)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(func=run)
 
@@ -49,8 +49,6 @@ def _ensure_samples(store: Store) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise CliError("--limit must be at least 1")
     s = settings()
     store = open_store(s)
     try:

@@ -13,6 +13,7 @@ import logging
 import sys
 
 from bot.cli import CliError
+from bot.cli.common import positive_int
 from summarizers.evaluate import (
     METHODS,
     DatasetError,
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME",
         help=f"one of: {', '.join(METHODS)}, or all (default: extractive)",
     )
-    parser.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N records")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="only the first N records")
     parser.add_argument(
         "--length",
         type=_length,
@@ -56,18 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
 def _length(value: str) -> Length:
-    return "reference" if value == "reference" else _positive_int(value)
+    return "reference" if value == "reference" else positive_int(value)
 
 
 def method_names(method: str) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.articles.clean import clean_text
 from bot.cli import CliError
-from bot.cli.common import out, read_text_input, settings
+from bot.cli.common import out, positive_int, read_text_input, settings
 from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
 from summarizers.extractive import summarize_extractive
 from summarizers.segment import split_sentences
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--method", choices=METHODS, default="extractive", help="default: extractive")
     parser.add_argument(
         "--sentences",
-        type=_positive_int,
+        type=positive_int,
         default=3,
         metavar="N",
         help="summary length in sentences (extractive, abstractive; default 3)",
@@ -61,16 +61,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help='input lines are {"id","text"[,"title","sentences"]}; one JSON line out per line in',
     )
     parser.set_defaults(func=handle)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
 
 
 class Summarizer:
