@@ -1,16 +1,27 @@
-"""The bot process: platform adapters that have credentials, the scheduler, one event loop."""
+"""The bot process: platform adapters that have credentials, the scheduler, one event loop.
+
+`serve(on_ready=...)` hands the running parts (`Running`) to a callback once everything has started, so
+an embedding program or a test can drive the scheduler or find the port an adapter bound, without
+reaching into module state.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
 from bot.delivery import PlatformAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.scheduler import DigestScheduler
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +31,14 @@ NO_PLATFORM = ("no platform is configured: set DISCORD_TOKEN for Discord, or SLA
 
 class NoPlatformConfigured(RuntimeError):
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """What `serve()` started: its scheduler and its started platform adapters, by platform name."""
+
+    scheduler: DigestScheduler
+    adapters: Mapping[str, PlatformAdapter]
 
 
 def build_adapters(briefing: AsyncBriefing, settings: Settings, secrets: Secrets) -> dict[str, PlatformAdapter]:
@@ -36,8 +55,9 @@ def build_adapters(briefing: AsyncBriefing, settings: Settings, secrets: Secrets
     return adapters
 
 
-async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGINT/SIGTERM)."""
+async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | None = None,
+                on_ready: Callable[[Running], None] | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM); `on_ready` is called once every part has started."""
     from bot.scheduler import DigestScheduler
 
     store = Store(settings.database_url)
@@ -65,6 +85,8 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
             log.info("%s adapter started", name)
         scheduler.start()
         log.info("briefbot is running (%s)", ", ".join(adapters))
+        if on_ready is not None:
+            on_ready(Running(scheduler, adapters))
         await stop.wait()
     finally:
         scheduler.shutdown()

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     user_agent: str = "briefbot/0.1 (+news briefings)"
 
     # Delivery
+    http_host: str = "0.0.0.0"  # where Slack HTTP mode listens; 127.0.0.1 behind a local reverse proxy
     http_port: int = 3000
     grace_minutes: int = 120
     empty_digest: Literal["say", "silent"] = "say"

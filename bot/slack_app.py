@@ -7,8 +7,8 @@ tasks so `close()` can let in-flight answers finish instead of dropping them.
 
 Two transports, chosen by the environment:
 - HTTP mode (`SLACK_SIGNING_SECRET`): bolt's aiohttp app served at `POST /slack/events` on
-  `BRIEFBOT_HTTP_PORT` in the bot's own event loop (so it runs beside Discord and the scheduler);
-  bolt verifies every request's signature and rejects forged, stale (> 5 min) or unsigned ones with 401.
+  `BRIEFBOT_HTTP_HOST`:`BRIEFBOT_HTTP_PORT` in the bot's own event loop (so it runs beside Discord and
+  the scheduler); bolt verifies every request's signature and rejects forged, stale (> 5 min) or unsigned ones with 401.
 - Socket Mode (`SLACK_APP_TOKEN` set): bolt's aiohttp Socket Mode client; no public endpoint needed.
 
 Rate limits: every Web API and `response_url` call retries after a 429 as long as `Retry-After` says
@@ -16,6 +16,12 @@ Rate limits: every Web API and `response_url` call retries after a 429 as long a
 per-channel pacer keeps to about one message per second per channel. A 500 or 503 (Slack having an
 incident) is retried with exponential backoff too: without it a slash command's answer to its
 `response_url` would be dropped, and a digest would wait a whole scheduler retry (which re-sends as well).
+
+Start-up while Slack is down: bolt's default authorization runs `auth.test` on the first request it
+sees and answers HTTP 500 if the Web API is unreachable then, so a slash command would go un-acked. The
+adapter instead runs `auth.test` itself in `start()` (with backoff; if Slack stays down it serves anyway
+and keeps trying in the background) and bolt authorizes every request from that cached result
+(`CachedAuthorize`), never calling the Web API before the ack.
 
 Who may change daily briefings: workspace admins and owners (`users.info`), plus the user ids listed in
 `SLACK_MANAGERS` (comma- or space-separated) or passed as `managers=`.
@@ -34,9 +40,12 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -65,6 +74,9 @@ SERVER_ERROR_RETRIES = 2     # 500/503 retries per call, after about 0.5-1.5 s, 
 RESPONSE_URL_MAX_POSTS = 5   # Slack accepts at most five posts to one response_url
 SEEN_EVENTS = 1024           # event ids remembered, so Slack's redeliveries are answered once
 CLOSE_GRACE_S = 10.0         # how long close() lets in-flight answers finish
+START_AUTH_ATTEMPTS = 3      # auth.test tries in start() before serving without it (then retried in the background)
+AUTH_BACKOFF_S = 1.0         # wait after the first failed auth.test; doubles after each further failure
+AUTH_BACKOFF_CAP_S = 300.0
 WORKING = "Working on it…"
 ASK_HINT = "Ask me about a public figure, e.g. “what did Keir Starmer say?” or “who is Elon Musk?”."
 MANAGE_KINDS = frozenset({"subscribe", "unsubscribe"})
@@ -120,14 +132,47 @@ class ChannelPacer:
                 self._next[channel] = self._clock() + self.interval
 
 
+def transient(exc: Exception) -> bool:
+    """Whether a failed Web API call is an outage worth retrying (unreachable, 429, 5xx), not a refusal
+    such as `invalid_auth` that no retry can fix."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        return status == 429 or status >= 500
+    return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError)
+
+
+class CachedAuthorize(AsyncAuthorize):
+    """Bolt's per-request authorization, answered from the adapter's own auth.test, never a Web API call.
+
+    Until auth.test has answered (Slack was down at start-up), requests are authorized by the token alone:
+    bolt then lacks the bot's ids, which only its "ignore the bot's own events" middleware needs, and the
+    listeners skip bot messages themselves.
+    """
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        super().__init__()
+        self._client = client
+        self.auth: dict[str, Any] | None = None  # the auth.test answer, once there is one
+
+    async def __call__(self, *, context: AsyncBoltContext, enterprise_id: str | None, team_id: str | None,
+                       user_id: str | None, actor_enterprise_id: str | None = None,
+                       actor_team_id: str | None = None, actor_user_id: str | None = None) -> AuthorizeResult:
+        auth = self.auth or {}
+        return AuthorizeResult(enterprise_id=auth.get("enterprise_id") or enterprise_id,
+                               team_id=auth.get("team_id") or team_id, team=auth.get("team"), url=auth.get("url"),
+                               bot_user_id=auth.get("user_id"), bot_id=auth.get("bot_id"),
+                               bot_token=self._client.token, user_id=user_id)
+
+
 class SlackAdapter:
     """`/brief`, DMs and mentions on Slack; `send()` posts scheduled digests. Implements PlatformAdapter."""
 
     platform = PLATFORM
 
     def __init__(self, briefing: AsyncBriefing, settings: Settings, secrets: Secrets, *,
-                 host: str = "0.0.0.0", port: int | None = None, managers: Collection[str] | None = None,
-                 message_interval: float = MESSAGE_INTERVAL_S) -> None:
+                 host: str | None = None, port: int | None = None, managers: Collection[str] | None = None,
+                 message_interval: float = MESSAGE_INTERVAL_S, auth_attempts: int = START_AUTH_ATTEMPTS,
+                 auth_backoff: float = AUTH_BACKOFF_S) -> None:
         if secrets.slack_bot_token is None:
             raise ValueError("SLACK_BOT_TOKEN is not set")
         self.briefing = briefing
@@ -136,13 +181,20 @@ class SlackAdapter:
         if not self.socket_mode and not signing_secret:
             raise ValueError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
         self._app_token = secrets.slack_app_token
-        self.host = host
+        self.host = settings.http_host if host is None else host
         self.port = settings.http_port if port is None else port
         self.managers = frozenset(managers) if managers is not None else managers_from_env()
         self._handlers = retry_handlers()
-        self.client = AsyncWebClient(token=secrets.slack_bot_token.get_secret_value(),
-                                     base_url=api_base_url(secrets.slack_api_url), retry_handlers=self._handlers)
-        self.app = AsyncApp(name="briefbot", client=self.client, signing_secret=signing_secret)
+        base_url = api_base_url(secrets.slack_api_url)
+        self.client = AsyncWebClient(token=secrets.slack_bot_token.get_secret_value(), base_url=base_url,
+                                     retry_handlers=self._handlers)
+        self.auth_attempts = max(auth_attempts, 1)
+        self.auth_backoff = auth_backoff
+        self._authorize = CachedAuthorize(self.client)
+        # Bolt gets a token-less client: it copies its settings into each request's client and takes the
+        # token from `authorize`. (Given the token too, bolt would warn that it ignores it.)
+        self.app = AsyncApp(name="briefbot", client=AsyncWebClient(base_url=base_url, retry_handlers=self._handlers),
+                            authorize=self._authorize, signing_secret=signing_secret)
         self.app.command(COMMAND)(self._on_brief)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
@@ -152,14 +204,20 @@ class SlackAdapter:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._sign_in_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Check the token (auth.test), then serve HTTP or connect Socket Mode; returns when ready."""
-        auth = await self.client.auth_test()
-        self.bot_user_id = auth.get("user_id")
-        log.info("Slack: signed in to %s as %s", auth.get("team"), auth.get("user"))
+        """Check the token (auth.test), then serve HTTP or connect Socket Mode; returns when ready.
+
+        A refused token fails start-up; an unreachable Web API does not: after `auth_attempts` tries the
+        adapter serves anyway (requests are acked without it) and keeps retrying auth.test in the background.
+        """
+        if not await self.sign_in(self.auth_attempts):
+            log.warning("Slack: the Web API did not answer auth.test after %d tries; serving anyway and "
+                        "retrying in the background", self.auth_attempts)
+            self._sign_in_task = asyncio.get_running_loop().create_task(self._keep_signing_in())
         if self.socket_mode and self._app_token is not None:
             self._socket = AsyncSocketModeHandler(self.app, self._app_token.get_secret_value())
             await self._socket.connect_async()
@@ -171,8 +229,46 @@ class SlackAdapter:
         self.port = self._runner.addresses[0][1]  # the real port when 0 asked for a free one
         log.info("Slack: serving %s on %s:%d", EVENTS_PATH, self.host, self.port)
 
+    async def sign_in(self, attempts: int | None) -> bool:
+        """auth.test with exponential backoff until it answers (True) or `attempts` tries failed for an
+        outage (False; None: no limit). A refusal such as `invalid_auth` raises SlackApiError at once."""
+        delay = self.auth_backoff
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                auth = await self.client.auth_test()
+            except Exception as exc:
+                if not transient(exc):
+                    raise
+                problem = (f"HTTP {exc.response.status_code}" if isinstance(exc, SlackApiError)
+                           else f"{type(exc).__name__}: {exc}")
+            else:
+                self._authorize.auth = dict(auth.data) if isinstance(auth.data, dict) else {}
+                self.bot_user_id = auth.get("user_id")
+                log.info("Slack: signed in to %s as %s", auth.get("team"), auth.get("user"))
+                return True
+            if attempts is not None and tries >= attempts:
+                log.info("Slack: auth.test failed (%s)", problem)
+                return False
+            log.info("Slack: auth.test failed (%s); retrying in %.1f s", problem, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, AUTH_BACKOFF_CAP_S)
+
+    async def _keep_signing_in(self) -> None:
+        """Background sign-in after Slack was down at start-up: learns the bot's ids once the Web API is back."""
+        try:
+            await self.sign_in(None)
+        except SlackApiError as exc:
+            log.error("Slack refused the bot token: %s", exc.response.get("error"))
+        except Exception:
+            log.exception("Slack: auth.test failed")
+
     async def close(self) -> None:
         """Stop accepting requests, let in-flight answers finish (bounded), then disconnect."""
+        if self._sign_in_task is not None:
+            self._sign_in_task.cancel()
+            self._sign_in_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -1,8 +1,8 @@
 """The whole bot process, as `briefbot run` starts it, against local fakes of both platforms.
 
 `bot.app.serve()` runs in the test's event loop with Discord and Slack both configured (REST and gateway
-of `FakeDiscord`, Web API of `FakeSlack`, Slack's HTTP endpoint on a free port that the test reaches
-on 127.0.0.1 only). The test drives a Discord `/brief`, a Slack `/brief`, a DM on each, a subscription on
+of `FakeDiscord`, Web API of `FakeSlack`, Slack's HTTP endpoint bound to 127.0.0.1 on a free port, found
+through serve()'s `on_ready`). The test drives a Discord `/brief`, a Slack `/brief`, a DM on each, a subscription on
 each and one scheduled digest pass at an explicit instant, with every logger at DEBUG, and then scans
 everything that was logged for the three secrets, plain and in base64 or URL-encoded form.
 
@@ -16,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote, quote_plus
 
 import fake_slack
@@ -31,10 +29,10 @@ from fake_slack import FakeSlack
 from pydantic import SecretStr
 from test_slack_e2e import answer_to, deliver, event_body, hard_timeout, shown, signature_headers, slash_body
 
-from bot.app import serve
+from bot.app import Running, serve
 from bot.articles.models import Article
-from bot.scheduler import jobs
 from bot.settings import Secrets, Settings
+from bot.slack_app import SlackAdapter
 from bot.store import Store
 from bot.store import deliveries as rows
 
@@ -113,12 +111,6 @@ async def fakes(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[FakeDisc
     await discord_fake.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -136,22 +128,22 @@ async def test_full_run_serves_both_platforms_and_never_logs_a_secret(
     seed = Store(url)
     for article in ARTICLES:
         seed.add_article(article)
-    port = free_port()
-    settings = Settings(database_url=url, model="none", http_port=port)
+    settings = Settings(database_url=url, model="none", http_host="127.0.0.1", http_port=0)
     secrets = Secrets(discord_token=SecretStr(DISCORD_TOKEN), discord_api_url=discord_fake.api_url,
                       discord_gateway_url=discord_fake.gateway_url, slack_bot_token=SecretStr(SLACK_BOT_TOKEN),
                       slack_signing_secret=SecretStr(SLACK_SIGNING_SECRET), slack_api_url=slack_fake.api_url)
     stop = asyncio.Event()
-    bot = asyncio.create_task(serve(settings, secrets, stop=stop), name="briefbot")
+    started: list[Running] = []
+    bot = asyncio.create_task(serve(settings, secrets, stop=stop, on_ready=started.append), name="briefbot")
     try:
-        await wait_until(lambda: jobs._active is not None or bot.done(), "the bot to start")
+        await wait_until(lambda: bool(started) or bot.done(), "the bot to start")
         assert not bot.done(), bot.exception()
-        scheduler = jobs._active
-        assert scheduler is not None
+        [running] = started
+        scheduler = running.scheduler
+        slack = running.adapters["slack"]
+        assert isinstance(slack, SlackAdapter) and slack.host == "127.0.0.1"  # bound to loopback only
         slot = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
         hhmm = f"{slot:%H:%M}"
-
-        slack = SimpleNamespace(port=port)  # all `deliver` needs of an adapter: where to POST on 127.0.0.1
 
         def signed(body: str) -> dict[str, str]:
             return signature_headers(body, secret=SLACK_SIGNING_SECRET)
@@ -174,18 +166,17 @@ async def test_full_run_serves_both_platforms_and_never_logs_a_secret(
 
         # Slack: /brief, a DM, a subscription (signed with the signing secret, sent to 127.0.0.1 only)
         body = slash_body(slack_fake, "", name="brief")
-        status, _, _ = await deliver(slack, body, signed=False, headers=signed(body))  # type: ignore[arg-type]
+        status, _, _ = await deliver(slack, body, signed=False, headers=signed(body))
         assert status == 200
         [answer] = await answer_to(slack_fake, "brief")
         assert "Parliament passes the budget" in shown(answer)
         event = event_body({"type": "message", "channel": SLACK_DM, "channel_type": "im", "user": "U0MEMBER1",
                             "text": "what's the latest on Jane Rivera?", "ts": "1700000100.000200"}, "Ev0FULL01")
-        status, _, _ = await deliver(slack, event, json_body=True, signed=False,  # type: ignore[arg-type]
-                                     headers=signed(event))
+        status, _, _ = await deliver(slack, event, json_body=True, signed=False, headers=signed(event))
         assert status == 200
         await slack_fake.wait_for(lambda _: bool(slack_fake.accepted("chat.postMessage")), timeout=30)
         body = slash_body(slack_fake, f"subscribe <#{SLACK_NEWS}|news> {hhmm} UTC", user=SLACK_ADMIN, name="sub")
-        status, _, _ = await deliver(slack, body, signed=False, headers=signed(body))  # type: ignore[arg-type]
+        status, _, _ = await deliver(slack, body, signed=False, headers=signed(body))
         assert status == 200
         [subscribed] = await answer_to(slack_fake, "sub")
         assert "Daily briefing for" in shown(subscribed)

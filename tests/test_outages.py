@@ -24,13 +24,15 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 from fake_discord import NEWS_CHANNEL_ID, FakeDiscord
-from fake_slack import RESPONSE, Call, FakeSlack
+from fake_slack import BOT_USER_ID, RESPONSE, Call, FakeSlack
 from pydantic import SecretStr
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
+from test_full_run import wait_until
 from test_slack_e2e import SECRET, deliver, hard_timeout, responses, shown, slash_body
 from test_slack_e2e import TOKEN as SLACK_TOKEN
 
+from bot.app import Running, serve
 from bot.articles.models import Article
 from bot.briefing.models import Digest, Notice, Reply
 from bot.briefing.runner import FAILED as FAILED_NOTICE
@@ -39,7 +41,7 @@ from bot.briefing.service import BriefingService
 from bot.commands import BriefRequest, Requester
 from bot.discord_app import DiscordAdapter
 from bot.scheduler import DigestScheduler
-from bot.scheduler.digests import retry_delay
+from bot.scheduler.digests import ERROR, retry_delay
 from bot.scheduler.polling import failure_backoff
 from bot.settings import FeedConfig, Secrets, Settings
 from bot.slack_app import SlackAdapter
@@ -233,11 +235,16 @@ async def slack_switch(fake_slack: FlakySlack) -> AsyncIterator[Switch]:
     await switch.down()
 
 
+def slack_secrets(switch: Switch, token: str = SLACK_TOKEN) -> Secrets:
+    """Slack in HTTP mode, its Web API reached through the switch."""
+    return Secrets(slack_bot_token=SecretStr(token), slack_signing_secret=SecretStr(SECRET),
+                   slack_api_url=f"http://127.0.0.1:{switch.port}/api/")
+
+
 @pytest.fixture
 async def slack_adapter(slack_switch: Switch, briefing: AsyncBriefing) -> AsyncIterator[SlackAdapter]:
     """The real slack-bolt app over HTTP on 127.0.0.1; Web API calls go through the switch."""
-    secrets = Secrets(slack_bot_token=SecretStr(SLACK_TOKEN), slack_signing_secret=SecretStr(SECRET),
-                      slack_api_url=f"http://127.0.0.1:{slack_switch.port}/api/")
+    secrets = slack_secrets(slack_switch)
     adapter = SlackAdapter(briefing, briefing.service.settings, secrets, host="127.0.0.1", port=0,
                            managers={MANAGER}, message_interval=0.0)
     await adapter.start()
@@ -323,10 +330,6 @@ async def test_platforms_down_the_digest_fails_then_is_delivered_once(
     ids = {"discord": subscribe(store, "discord", DISCORD_NEWS), "slack": subscribe(store, "slack", SLACK_NEWS)}
     scheduler = DigestScheduler(store, briefing.service, {"discord": discord_adapter, "slack": slack_adapter},
                                 briefing.service.settings, instance_id="outage")
-    # A bot that has served one command: bolt has run (and cached) its own auth.test. Before that, a
-    # slash command arriving while the Web API is unreachable is refused with HTTP 500 (see the report).
-    assert await post_slash(slack_adapter, slash_body(fake_slack, "help", name="warm")) == 200
-    await fake_slack.wait_for(lambda calls: bool(responses(calls, "warm")))
     await discord_switch.down()
     await slack_switch.down()
 
@@ -359,6 +362,65 @@ async def test_platforms_down_the_digest_fails_then_is_delivered_once(
     assert slack_post.body["channel"] == SLACK_NEWS and "Parliament passes the budget" in shown(slack_post.body)
     sent = rows.list_deliveries(store)
     assert [(d.status, d.attempts) for d in sent] == [(rows.SENT, 2), (rows.SENT, 2)]
+
+
+# -- Slack starting up, or serving its first request, while its Web API is down ---------------------------
+
+@hard_timeout(60)
+async def test_a_fresh_bot_acks_its_first_slash_command_while_the_slack_web_api_is_down(
+        store: Store, fake_slack: FlakySlack, slack_switch: Switch) -> None:
+    """`serve()` on 127.0.0.1; the Web API goes away before the first request. Bolt's own per-request
+    auth.test would make that request an HTTP 500; it is authorized from the start-up auth.test instead."""
+    settings = Settings(database_url=store.url, model="none", http_host="127.0.0.1", http_port=0)
+    ready: asyncio.Future[Running] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    bot = asyncio.create_task(serve(settings, slack_secrets(slack_switch), stop=stop, on_ready=ready.set_result))
+    try:
+        await asyncio.wait({ready, bot}, return_when=asyncio.FIRST_COMPLETED)
+        assert ready.done(), bot.exception()
+        adapter = ready.result().adapters["slack"]
+        assert isinstance(adapter, SlackAdapter) and adapter.host == "127.0.0.1" and adapter.port != 0
+        await slack_switch.down()
+        assert await post_slash(adapter, slash_body(fake_slack, "budget", name="first")) == 200
+        # the answer goes to the response_url (another host than the Web API that is down)
+        await fake_slack.wait_for(lambda calls: any(c.ok for c in responses(calls, "first")), timeout=20)
+        assert "Parliament passes the budget" in shown(responses(fake_slack.calls, "first")[0].body)
+        assert len(fake_slack.accepted("auth.test")) == 1  # start-up's only
+    finally:
+        stop.set()
+        await asyncio.wait_for(bot, timeout=30)
+
+
+@hard_timeout(30)
+async def test_slack_starts_while_its_web_api_is_down_and_signs_in_when_it_returns(
+        fake_slack: FlakySlack, slack_switch: Switch, briefing: AsyncBriefing) -> None:
+    await slack_switch.down()
+    adapter = SlackAdapter(briefing, briefing.service.settings, slack_secrets(slack_switch), host="127.0.0.1",
+                           port=0, message_interval=0.0, auth_attempts=2, auth_backoff=0.05)
+    try:
+        await adapter.start()  # two tries, then it serves without auth.test
+        assert adapter.bot_user_id is None
+        assert await post_slash(adapter, slash_body(fake_slack, "budget", name="early")) == 200
+        await fake_slack.wait_for(lambda calls: any(c.ok for c in responses(calls, "early")), timeout=20)
+        assert "Parliament passes the budget" in shown(responses(fake_slack.calls, "early")[0].body)
+        await slack_switch.up()
+        await wait_until(lambda: adapter.bot_user_id == BOT_USER_ID, "auth.test retried in the background")
+        assert len(fake_slack.accepted("auth.test")) == 1
+    finally:
+        await adapter.close()
+
+
+@hard_timeout(30)
+async def test_slack_start_fails_at_once_on_a_refused_token(fake_slack: FlakySlack, slack_switch: Switch,
+                                                            briefing: AsyncBriefing) -> None:
+    """An outage is waited out; a wrong token is not an outage, so start-up stops with Slack's answer."""
+    adapter = SlackAdapter(briefing, briefing.service.settings, slack_secrets(slack_switch, "xoxb-wrong"),
+                           host="127.0.0.1", port=0, auth_attempts=5, auth_backoff=0.05)
+    with pytest.raises(SlackApiError) as refused:
+        await adapter.start()
+    await adapter.close()
+    assert refused.value.response.get("error") == "invalid_auth"
+    assert [c.status for c in fake_slack.calls if c.method == "auth.test"] == [200]  # one try, no retries
 
 
 # -- a feed host that never answers ----------------------------------------------------------------------
@@ -527,14 +589,11 @@ async def test_a_lock_outlasting_the_busy_timeout_gives_a_short_error_and_a_late
         assert answer.body["response_type"] == "ephemeral"
         assert FAILED_NOTICE.split(".")[0] in shown(answer.body) and len(answer.body["text"]) < 200
         assert [s.channel_id for s in store.list_subscriptions("slack")] == [SLACK_NEWS]  # nothing half-written
-        # The digest pass cannot claim its slot: it stops without posting (APScheduler logs it in `serve`).
-        try:
-            outcomes = await scheduler.run_due(SLOT + timedelta(seconds=10))
-        except OperationalError as exc:
-            assert "locked" in str(exc)
-            outcomes = []
-        assert all(o.status != rows.SENT for o in outcomes)
+        # The digest pass cannot claim its slot: the slot is logged and left for the next pass, no exception.
+        [outcome] = await scheduler.run_due(SLOT + timedelta(seconds=10))
+        assert outcome.status == ERROR and "locked" in outcome.detail
         assert fake_slack.accepted("chat.postMessage") == []
+        assert rows.list_deliveries(store) == []
     finally:
         lock.close()
     try:
@@ -552,4 +611,79 @@ async def test_a_lock_outlasting_the_busy_timeout_gives_a_short_error_and_a_late
     finally:
         await adapter.close()
         briefing.close()
+        store.close()
+
+
+class RefusesWhileLocked(Recorder):
+    """A platform that refuses the first `refusals` sends, while another connection takes the database's write
+    lock (so the refusal cannot be recorded either): the compound failure of a platform and a database outage."""
+
+    def __init__(self, lock: WriteLock, refusals: int = 1) -> None:
+        super().__init__()
+        self.lock = lock
+        self.refusals = refusals
+        self.calls = 0
+
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            self.lock.acquire()
+            raise ConnectionError("platform unavailable")
+        return await super().send(channel_id, reply)
+
+
+@hard_timeout(60)
+async def test_a_refused_send_is_recorded_once_a_lock_shorter_than_the_record_patience_lifts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    store = make_store(tmp_path)
+    service = BriefingService(store, Settings(database_url=store.url), load_default_model=False)
+    subscribe(store, "slack", SLACK_NEWS)
+    lock = WriteLock(db_path(store))
+    adapter = RefusesWhileLocked(lock)
+    scheduler = DigestScheduler(store, service, {"slack": adapter}, service.settings, instance_id="patient",
+                                record_patience=20)
+    try:
+        asyncio.get_running_loop().call_later(1.0, lock.release)  # several busy timeouts, well within patience
+        [failed] = await scheduler.run_due(SLOT + timedelta(seconds=10))
+        assert failed.status == rows.FAILED and scheduler.deliverer.pending == []
+        [row] = rows.list_deliveries(store)
+        assert (row.status, row.attempts) == (rows.FAILED, 1)  # recorded in the same pass
+        [sent] = await scheduler.run_due(SLOT + timedelta(minutes=2))
+        assert sent.status == rows.SENT and [c for c, _ in adapter.posts] == [SLACK_NEWS]
+    finally:
+        lock.close()
+        store.close()
+
+
+@hard_timeout(60)
+async def test_a_refused_send_and_a_lock_outlasting_the_record_patience_still_deliver_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the refusal could not be written, the row stayed `sending`, became `unconfirmed` after the
+    lease, and a digest that was definitely not posted was never sent."""
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    store = make_store(tmp_path)
+    service = BriefingService(store, Settings(database_url=store.url), load_default_model=False)
+    subscribe(store, "slack", SLACK_NEWS)
+    lock = WriteLock(db_path(store))
+    adapter = RefusesWhileLocked(lock)
+    scheduler = DigestScheduler(store, service, {"slack": adapter}, service.settings, instance_id="impatient",
+                                record_patience=0.5)
+    try:
+        [failed] = await scheduler.run_due(SLOT + timedelta(seconds=10))
+        assert failed.status == rows.FAILED and [p.status for p in scheduler.deliverer.pending] == [rows.FAILED]
+        assert await scheduler.run_due(SLOT + timedelta(seconds=40)) == []  # still locked: kept in memory
+        assert [d.status for d in rows.list_deliveries(store)] == [rows.SENDING]
+        lock.release()
+        # The lock lifted after the lease ran out: the refusal is written before anything can call the
+        # send interrupted, and the slot is retried and posted.
+        later = SLOT + rows.DEFAULT_LEASE + timedelta(minutes=1)
+        [sent] = await scheduler.run_due(later)
+        assert sent.status == rows.SENT and scheduler.deliverer.pending == []
+        assert await scheduler.run_due(later + timedelta(minutes=30)) == []
+        assert adapter.calls == 2 and [c for c, _ in adapter.posts] == [SLACK_NEWS]
+        [row] = rows.list_deliveries(store)
+        assert (row.status, row.attempts) == (rows.SENT, 2)
+    finally:
+        lock.close()
         store.close()

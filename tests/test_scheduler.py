@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dbtest import db_url_fixture  # noqa: F401
 from sqlalchemy import inspect, text, update
+from sqlalchemy.exc import OperationalError
 
 from bot.articles.ingest import LoadResult
 from bot.articles.models import Article
@@ -26,7 +27,7 @@ from bot.briefing.models import Digest, Reply
 from bot.briefing.service import BriefingService
 from bot.scheduler import DigestScheduler
 from bot.scheduler import jobs as jobs_module
-from bot.scheduler.digests import MAX_ATTEMPTS
+from bot.scheduler.digests import ERROR, MAX_ATTEMPTS
 from bot.scheduler.slots import next_run
 from bot.settings import FeedConfig, Settings
 from bot.store import Store
@@ -286,6 +287,120 @@ async def test_a_sender_that_fails_twice_then_succeeds_posts_once(env: Env) -> N
     assert adapter.calls == 3 and adapter.channels() == ["C1"]
     [row] = env.deliveries()
     assert (row.status, row.attempts, row.message_ref, row.next_attempt_at) == (d.SENT, 3, "msg-1", None)
+
+
+# -- the database failing mid-pass ------------------------------------------------------------------
+
+
+def locked() -> OperationalError:
+    """What SQLAlchemy raises when SQLite's busy timeout runs out."""
+    return OperationalError("UPDATE deliveries ...", {}, Exception("database is locked"))
+
+
+class FailsAt:
+    """Wraps a `deliveries` function so its first `times` calls (optionally for one subscription only)
+    raise "database is locked", as if another connection held the write lock just then."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str, times: int = 1, *,
+                 subscription_id: int | None = None) -> None:
+        self.real = getattr(d, name)
+        self.left = times
+        self.subscription_id = subscription_id
+        self.hit: list[int] = []
+        monkeypatch.setattr(d, name, self)
+
+    def __call__(self, store: Store, subscription_id: int, *args: Any, **kwargs: Any) -> Any:
+        if self.left > 0 and self.subscription_id in (None, subscription_id):
+            self.left -= 1
+            self.hit.append(subscription_id)
+            raise locked()
+        return self.real(store, subscription_id, *args, **kwargs)
+
+
+async def test_a_locked_database_at_one_claim_does_not_cost_the_other_slots_their_digest(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter()
+    for channel in ("C1", "C2", "C3"):
+        env.subscribe(channel)
+    claim = FailsAt(monkeypatch, "claim")  # whichever slot the pass claims first
+    sched = env.scheduler(adapter, "proc-a")
+    slot = utc(2025, 6, 2, 7)
+    outcomes = await sched.run_due(slot + timedelta(seconds=5))
+    [unlucky] = claim.hit
+    assert sorted((o.subscription_id == unlucky, o.status) for o in outcomes) == [
+        (False, d.SENT), (False, d.SENT), (True, ERROR)]
+    assert len(adapter.posts) == 2
+    [retried] = await sched.run_due(slot + timedelta(seconds=35))  # the next tick claims it again
+    assert (retried.subscription_id, retried.status) == (unlucky, d.SENT)
+    assert await sched.run_due(slot + timedelta(minutes=5)) == []
+    assert sorted(adapter.channels()) == ["C1", "C2", "C3"]  # each channel once
+    assert [x.status for x in env.deliveries()] == [d.SENT] * 3
+
+
+async def test_a_locked_database_after_the_claim_is_recorded_as_a_retryable_failure(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter()
+    sub_id = env.subscribe("C1")
+    env.subscribe("C2")
+    FailsAt(monkeypatch, "mark_sending", subscription_id=sub_id)
+    sched = env.scheduler(adapter, "proc-a")
+    slot = utc(2025, 6, 2, 7)
+    outcomes = {o.subscription_id: o for o in await sched.run_due(slot)}
+    assert outcomes[sub_id].status == d.FAILED and "locked" in outcomes[sub_id].detail
+    assert adapter.channels() == ["C2"]  # the other slot went ahead
+    row = next(x for x in env.deliveries() if x.subscription_id == sub_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == (d.FAILED, 0, slot + timedelta(minutes=1))
+    await sched.run_due(slot + timedelta(minutes=1))
+    await sched.run_due(slot + timedelta(minutes=20))
+    assert sorted(adapter.channels()) == ["C1", "C2"]
+    assert [(x.status, x.attempts) for x in env.deliveries()] == [(d.SENT, 1), (d.SENT, 1)]
+
+
+async def test_a_refused_send_whose_failure_cannot_be_recorded_is_recorded_later_and_retried(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform refused and the database stayed locked past the record patience: the refusal is kept
+    in memory and written on the next pass, before any `mark_interrupted` (ours or a peer's after the
+    lease) can turn the row `unconfirmed`, so the digest that was never posted is still delivered once."""
+    adapter = FakeAdapter(fail_times=1)
+    env.subscribe()
+    mark_failed = FailsAt(monkeypatch, "mark_failed", times=1_000)
+    sched = env.scheduler(adapter, "proc-a", record_patience=0.2)
+    slot = utc(2025, 6, 2, 7)
+    [first] = await sched.run_due(slot)  # no exception: retried for 0.2 s, then kept for later
+    assert first.status == d.FAILED and mark_failed.hit
+    assert [(x.status, x.attempts) for x in env.deliveries()] == [(d.SENDING, 1)]
+    assert await sched.run_due(slot + timedelta(seconds=30)) == []  # still locked: kept, nothing sent
+    assert [p.status for p in sched.deliverer.pending] == [d.FAILED]
+    # A peer, past the lease, finds the send still `sending` and marks it unconfirmed ...
+    later = slot + d.DEFAULT_LEASE + timedelta(minutes=1)
+    assert [x.status for x in d.mark_interrupted(env.store, later)] == [d.UNCONFIRMED]
+    mark_failed.left = 0  # ... then the database accepts writes again.
+    [retried] = await sched.run_due(later)
+    assert retried.status == d.SENT and sched.deliverer.pending == []
+    assert await sched.run_due(later + timedelta(minutes=30)) == []
+    assert adapter.calls == 2 and adapter.channels() == ["C1"]
+    [row] = env.deliveries()
+    assert (row.status, row.attempts) == (d.SENT, 2)
+
+
+async def test_a_post_that_cannot_be_recorded_is_recorded_later_and_never_resent(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter()
+    sub_id = env.subscribe()
+    mark_sent = FailsAt(monkeypatch, "mark_sent", times=1_000)
+    sched = env.scheduler(adapter, "proc-a", record_patience=0.0)
+    slot = utc(2025, 6, 2, 7)
+    [first] = await sched.run_due(slot)
+    assert first.status == d.SENT and mark_sent.hit == [sub_id]
+    assert [x.status for x in env.deliveries()] == [d.SENDING]
+    mark_sent.left = 0
+    assert await sched.run_due(slot + timedelta(seconds=30)) == []
+    [row] = env.deliveries()
+    assert (row.status, row.message_ref) == (d.SENT, "msg-1")
+    sub = env.store.get_subscription(sub_id)
+    assert sub is not None and sub.last_digest_at == slot  # the "since the last digest" mark moved
+    await sched.run_due(slot + timedelta(hours=1))
+    assert adapter.channels() == ["C1"]
 
 
 async def test_retries_stop_at_the_grace_deadline(env_factory: Callable[..., Env]) -> None:

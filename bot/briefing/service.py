@@ -22,9 +22,9 @@ from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_bri
 from bot.settings import Settings
 from bot.store import Store
 from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
+from summarizers.figures import find_people
 from summarizers.quotes import extract_quotes
 from summarizers.three_things import three_things
-from summarizers.figures import find_people
 from summarizers.types import Person, Point, Quote, Sentence, ThreeThings
 
 log = logging.getLogger(__name__)

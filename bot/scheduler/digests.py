@@ -11,15 +11,29 @@ the digest is built, the row moves to `sending`, the platform is called, the row
   re-sent. The window is one HTTP call long, and the operator sees it in `briefbot deliveries`.
 - A send that raised was refused by the platform (adapters raise only after their own retries), so
   it is retried with exponential backoff until the slot's grace deadline or MAX_ATTEMPTS.
+
+The database failing (SQLite "database is locked" beyond its busy timeout, PostgreSQL gone) is a third
+party to all this:
+- Each slot is handled on its own: an error on one is logged and the pass goes on with the others. A
+  slot whose claim failed has no row and is claimed again on the next pass; one that failed after its
+  claim but before the platform call is recorded as failed (retried after the usual backoff).
+- What happened at the platform is known only to this process, so it is never thrown away: if the
+  `sent` or `failed` record cannot be written, it is retried with backoff for up to `record_patience`
+  seconds and then kept in memory (`PendingRecord`) and written first thing on every later pass. A
+  refused send therefore ends as `failed` (and is retried), not as `unconfirmed` and never sent. Only if
+  the process exits before the database comes back does the slot fall back to `unconfirmed`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.exc import OperationalError
 
 from bot.articles.models import Article
 from bot.briefing.models import Digest
@@ -38,6 +52,10 @@ MAX_ATTEMPTS = 6
 EMPTY_MESSAGE = "No new stories since the last briefing."
 FIRST_DIGEST_WINDOW = timedelta(days=1)  # a channel's first digest covers the past day
 LOST = "lost"
+ERROR = "error"  # the pass could not handle the slot (database trouble); a later pass does
+RECORD_PATIENCE_S = 60.0  # how long to keep retrying a delivery record before deferring it to later passes
+RECORD_BACKOFF_S = 0.5  # first wait between those retries; doubles, capped at RECORD_BACKOFF_CAP_S
+RECORD_BACKOFF_CAP_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,25 @@ class Outcome:
     slot: datetime
     status: str
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """A delivery outcome only this process knows (the platform posted, or refused) that the database
+    did not accept yet. Losing it would turn a refused send into `unconfirmed` (never sent) and a posted
+    one into `unconfirmed` with a stale "since the last digest" mark, so it is kept until written."""
+
+    subscription_id: int
+    slot: datetime
+    status: str  # rows.SENT or rows.FAILED
+    at: datetime  # when it happened, on the pass's clock
+    error: str = ""
+    next_attempt_at: datetime | None = None
+    message_ref: str | None = None
+    article_ids: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.status} of subscription {self.subscription_id} slot {self.slot.isoformat()}"
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -65,13 +102,16 @@ class DigestDeliverer:
     """Runs scheduler passes for the platforms this process is connected to."""
 
     def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
-                 settings: Settings, instance_id: str, *, lease: timedelta = rows.DEFAULT_LEASE) -> None:
+                 settings: Settings, instance_id: str, *, lease: timedelta = rows.DEFAULT_LEASE,
+                 record_patience: float = RECORD_PATIENCE_S) -> None:
         self.store = store
         self.service = service
         self.adapters = adapters
         self.settings = settings
         self.instance_id = instance_id
         self.lease = lease
+        self.record_patience = record_patience
+        self.pending: list[PendingRecord] = []  # outcomes the database has not accepted yet, oldest first
         self._pass = asyncio.Lock()  # a cron wake-up and the periodic tick never run a pass side by side
         self._bad_schedules: set[tuple[int, str, str]] = set()
 
@@ -82,14 +122,28 @@ class DigestDeliverer:
     async def run_due(self, now: datetime) -> list[Outcome]:
         """Deliver, retry or skip every slot due at `now` on our platforms; safe to run anywhere, anytime."""
         async with self._pass:
-            for lost in await asyncio.to_thread(rows.mark_interrupted, self.store, now, lease=self.lease):
-                log.warning("delivery of subscription %d slot %s was interrupted mid-send (%s); marked "
-                            "unconfirmed and not re-sent", lost.subscription_id, lost.slot.isoformat(),
-                            lost.claimed_by)
-            work = await asyncio.to_thread(self._due_work, now)
+            # Our own deferred records first: one for a send that is still `sending` in the database must
+            # land before anyone's `mark_interrupted` decides that send's fate.
+            if self.pending:
+                self.pending = await asyncio.to_thread(self._write_pending, self.pending)
+            try:
+                for lost in await asyncio.to_thread(rows.mark_interrupted, self.store, now, lease=self.lease):
+                    log.warning("delivery of subscription %d slot %s was interrupted mid-send (%s); marked "
+                                "unconfirmed and not re-sent", lost.subscription_id, lost.slot.isoformat(),
+                                lost.claimed_by)
+                work = await asyncio.to_thread(self._due_work, now)
+            except OperationalError as exc:
+                log.warning("delivery pass at %s skipped, the database is unavailable: %s", now.isoformat(),
+                            _short(exc))
+                return []
             outcomes = []
             for sub, due in work:
-                outcome = await self._handle(sub, due, now)
+                try:
+                    outcome = await self._handle(sub, due, now)
+                except Exception as exc:  # one slot's trouble must not cost the others their digest
+                    log.error("could not handle subscription %d slot %s (retried on a later pass): %s",
+                              sub.id, due.at.isoformat(), _short(exc), exc_info=not isinstance(exc, OperationalError))
+                    outcome = Outcome(sub.id, due.at, ERROR, _short(exc))
                 if outcome is not None:
                     outcomes.append(outcome)
             return outcomes
@@ -132,6 +186,27 @@ class DigestDeliverer:
         if not claimed:
             return None  # another process has it, or it is already done
         where = f"subscription {sub.id} ({sub.platform} {sub.channel_id}) slot {due.at:%Y-%m-%d %H:%M} UTC"
+        try:
+            prepared = await self._prepare(sub, due, now, where)
+        except OperationalError as exc:  # the database failed us after the claim; nothing was posted
+            return await self._failed(sub, due, now, exc, attempt=None)
+        if isinstance(prepared, Outcome):
+            return prepared
+        digest, attempt = prepared
+        try:
+            ref = await self.adapters[sub.platform].send(sub.channel_id, digest)
+        except Exception as exc:
+            return await self._failed(sub, due, now, exc, attempt=attempt)
+        article_ids = tuple(i for story in digest.stories for i in story.article_ids)
+        log.info("posted %s (%d stories, attempt %d)", where, len(digest.stories), attempt)
+        await self._record(PendingRecord(sub.id, due.at, rows.SENT, now, message_ref=ref, article_ids=article_ids))
+        return Outcome(sub.id, due.at, rows.SENT, ref or "")
+
+    async def _prepare(self, sub: Subscription, due: DueSlot, now: datetime,
+                       where: str) -> tuple[Digest, int] | Outcome:
+        """Skip, or build and commit to sending (`mark_sending`): the digest and the attempt number, or
+        the outcome that ends this slot's handling here."""
+        me = self.instance_id
         if due.expired:
             await asyncio.to_thread(rows.mark_skipped, self.store, sub.id, due.at, me, now, reason=due.reason)
             log.warning("skipped %s: %s", where, due.reason)
@@ -151,29 +226,67 @@ class DigestDeliverer:
         if attempt is None:
             log.warning("lost the claim on %s while building it; another process delivers it", where)
             return Outcome(sub.id, due.at, LOST)
-        try:
-            ref = await self.adapters[sub.platform].send(sub.channel_id, digest)
-        except Exception as exc:
-            return await self._failed(sub, due, now, exc, attempt=attempt)
-        article_ids = [i for story in digest.stories for i in story.article_ids]
-        await asyncio.to_thread(rows.mark_sent, self.store, sub.id, due.at, me, now, message_ref=ref,
-                                article_ids=article_ids)
-        log.info("posted %s (%d stories, attempt %d)", where, len(digest.stories), attempt)
-        return Outcome(sub.id, due.at, rows.SENT, ref or "")
+        return digest, attempt
 
     async def _failed(self, sub: Subscription, due: DueSlot, now: datetime, exc: Exception, *,
                       attempt: int | None) -> Outcome:
         """Schedule a retry with backoff, or give up at the slot's deadline or after MAX_ATTEMPTS."""
-        error = f"{type(exc).__name__}: {exc}"
+        error = f"{type(exc).__name__}: {_short(exc) if isinstance(exc, OperationalError) else exc}"
         retry_at = now + retry_delay(attempt or 1)
         give_up = (attempt or 0) >= MAX_ATTEMPTS or retry_at > delivery_deadline(due.at, self.grace)
         next_at = None if give_up else retry_at
-        await asyncio.to_thread(rows.mark_failed, self.store, sub.id, due.at, self.instance_id, error=error,
-                                next_attempt_at=next_at)
         when = f"retry at {next_at:%H:%M:%S} UTC" if next_at else "giving up"
         log.warning("sending the digest for subscription %d slot %s failed (attempt %s): %s; %s",
                     sub.id, due.at.isoformat(), attempt or "-", error, when)
+        await self._record(PendingRecord(sub.id, due.at, rows.FAILED, now, error=error, next_attempt_at=next_at))
         return Outcome(sub.id, due.at, rows.FAILED, error)
+
+    # -- recording outcomes -------------------------------------------------------------------
+
+    async def _record(self, record: PendingRecord) -> None:
+        """Write an outcome, retrying with backoff while the database is unavailable (up to
+        `record_patience` seconds); then keep it for the next passes instead of losing it. Once one
+        record is waiting, the database is known to be down: later ones get one try, not the full wait."""
+        deadline = time.monotonic() + (0.0 if self.pending else self.record_patience)
+        delay = RECORD_BACKOFF_S
+        while True:
+            try:
+                await asyncio.to_thread(self._write, record)
+                return
+            except OperationalError as exc:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.error("could not record the %s (%s); kept in memory and written on a later pass",
+                              record.describe(), _short(exc))
+                    self.pending.append(record)
+                    return
+                log.info("could not record the %s yet (%s); retrying", record.describe(), _short(exc))
+                await asyncio.sleep(min(delay, left))
+                delay = min(delay * 2, RECORD_BACKOFF_CAP_S)
+
+    def _write(self, record: PendingRecord) -> bool:
+        """One attempt at writing an outcome on our claim; False if the row changed under us."""
+        if record.status == rows.SENT:
+            return rows.mark_sent(self.store, record.subscription_id, record.slot, self.instance_id, record.at,
+                                  message_ref=record.message_ref, article_ids=record.article_ids)
+        return rows.mark_failed(self.store, record.subscription_id, record.slot, self.instance_id,
+                                error=record.error, next_attempt_at=record.next_attempt_at)
+
+    def _write_pending(self, pending: list[PendingRecord]) -> list[PendingRecord]:
+        """Write deferred outcomes, oldest first; returns those the database still refuses."""
+        left: list[PendingRecord] = []
+        for record in pending:
+            try:
+                written = self._write(record)
+            except OperationalError as exc:
+                log.warning("still cannot record the %s: %s", record.describe(), _short(exc))
+                left.append(record)
+                continue
+            if written:
+                log.info("recorded the %s late", record.describe())
+            else:
+                log.error("could not record the %s late: its row changed under us", record.describe())
+        return left
 
     # -- the digest ---------------------------------------------------------------------------
 
@@ -198,6 +311,12 @@ class DigestDeliverer:
         old = {a.id for a in self.store.articles_by_ids(sorted(roots))
                if (added := article_added_at(a)) is not None and added <= since}
         return [a for a in fresh if a.extra.get("story_of") not in old]
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's first line: SQLAlchemy appends the SQL statement and a help link to its messages."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def describe(outcomes: Sequence[Outcome]) -> str:

@@ -34,7 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.briefing.service import BriefingService
 from bot.delivery import PlatformAdapter
-from bot.scheduler.digests import DigestDeliverer, Outcome, describe
+from bot.scheduler.digests import RECORD_PATIENCE_S, DigestDeliverer, Outcome, describe
 from bot.scheduler.polling import FeedPoller, Loader, PollOutcome, jitter_seconds
 from bot.scheduler.slots import ScheduleError, cron_trigger
 from bot.settings import Settings
@@ -117,12 +117,14 @@ class DigestScheduler:
 
     def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
                  settings: Settings, *, clock: Clock = utc_now, instance_id: str | None = None,
-                 load: Loader | None = None, lease: timedelta = rows.DEFAULT_LEASE) -> None:
+                 load: Loader | None = None, lease: timedelta = rows.DEFAULT_LEASE,
+                 record_patience: float = RECORD_PATIENCE_S) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
         self.instance_id = instance_id or default_instance_id()
-        self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease)
+        self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease,
+                                         record_patience=record_patience)
         self.poller = FeedPoller(store, settings, load=load, warm=service.warm)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
@@ -155,6 +157,9 @@ class DigestScheduler:
             self.aps.shutdown(wait=False)
         if _active is self:
             _active = None
+        for record in self.deliverer.pending:  # the database never came back: say what the rows cannot
+            log.error("exiting without recording the %s (%s); its row will read `unconfirmed`",
+                      record.describe(), record.error or "posted")
 
     # -- the work ---------------------------------------------------------------------------
 

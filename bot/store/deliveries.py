@@ -6,6 +6,7 @@ and two bot processes on one database cannot both win:
     (no row) --claim--> claimed --mark_sending--> sending --mark_sent--> sent
                            |                         `--mark_failed--> failed --(retry due)--> claimed
                            `--mark_skipped--> skipped        (stale) --mark_interrupted--> unconfirmed
+                                                   (the sender, who knows better) --mark_sent/failed--'
 
 - `claim` INSERTs the row; the UNIQUE(subscription_id, slot) key lets exactly one process succeed.
   It may also take over a row nobody can be using: a failed send whose retry is due, or a claim whose
@@ -148,10 +149,14 @@ def mark_sent(store: Store, subscription_id: int, slot: datetime, instance_id: s
 def mark_failed(store: Store, subscription_id: int, slot: datetime, instance_id: str, *, error: str,
                 next_attempt_at: datetime | None) -> bool:
     """Record a refused send (or a digest that could not be built) on our claim; `next_attempt_at=None`
-    means no more retries."""
+    means no more retries.
+
+    Like `mark_sent`, also accepted after a peer marked our send unconfirmed (we could not record the
+    refusal in time, e.g. the database was locked): the sender knows nothing was posted, so it is retried.
+    """
     with store.session() as s:
         return _changed(s, update(DeliveryRow).where(
-            _key(subscription_id, slot), DeliveryRow.status.in_((CLAIMED, SENDING)),
+            _key(subscription_id, slot), DeliveryRow.status.in_((CLAIMED, SENDING, UNCONFIRMED)),
             DeliveryRow.claimed_by == instance_id,
         ).values(status=FAILED, last_error=_clip(error), next_attempt_at=next_attempt_at))
 
