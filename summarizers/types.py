@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +16,10 @@ class Sentence:
 
     def as_dict(self) -> dict[str, object]:
         return {"start": self.start, "end": self.end, "sentence": self.text}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sentence:
+        return cls(data["sentence"], data["start"], data["end"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,11 @@ class Point:
 
     def as_dict(self) -> dict[str, object]:
         return {"text": self.text, "sources": [s.as_dict() for s in self.sources], "method": self.method}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Point:
+        return cls(data["text"], tuple(Sentence.from_dict(s) for s in data.get("sources", [])),
+                   data.get("method", "extractive"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,11 @@ class ThreeThings:
             out["model"] = self.model
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThreeThings:
+        """Inverse of `as_dict` (cached summaries are stored in that shape)."""
+        return cls(tuple(Point.from_dict(p) for p in data.get("points", [])), data.get("note"), data.get("model"))
+
 
 @dataclass(frozen=True, slots=True)
 class Quote:
@@ -65,6 +80,10 @@ class Quote:
     start: int
     end: int
     partial: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Quote:
+        return cls(data["speaker"], data["quote"], data["start"], data["end"], data.get("partial", False))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -83,3 +102,10 @@ class Person:
     name: str
     aliases: frozenset[str] = field(default_factory=frozenset)
     mentions: tuple[tuple[int, int], ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "aliases": sorted(self.aliases), "mentions": [list(m) for m in self.mentions]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        return cls(data["name"], frozenset(data["aliases"]), tuple((m[0], m[1]) for m in data["mentions"]))

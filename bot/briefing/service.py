@@ -10,7 +10,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.articles.dedupe import group_stories
 from bot.articles.fetch import DeferredHttpCache
@@ -25,7 +24,7 @@ from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_mod
 from summarizers.figures import find_people
 from summarizers.quotes import extract_quotes
 from summarizers.three_things import three_things
-from summarizers.types import Person, Point, Quote, Sentence, ThreeThings
+from summarizers.types import Person, Quote, ThreeThings
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +68,6 @@ class BriefingService:
                         log.warning("%s", self.model_note)
             return self._model
 
-    @property
-    def model_name(self) -> str:
-        return self.model.name if self.model is not None else EXTRACTIVE
-
     # -- stories ------------------------------------------------------------------------------
 
     def three_things_for(self, article: Article) -> ThreeThings:
@@ -81,7 +76,7 @@ class BriefingService:
         key = (article.content_hash, "three-things", model.name if model else EXTRACTIVE)
         cached = self.store.get_summary(*key)
         if cached is not None:
-            return _three_things_from_dict(cached)
+            return ThreeThings.from_dict(cached)
         result = three_things(article.text, title=article.title or None, model=model,
                               timeout_s=self.settings.model_timeout_s,
                               max_new_tokens=self.settings.model_max_new_tokens)
@@ -148,7 +143,7 @@ class BriefingService:
         """Quotes of an article, extracted once per article version and cached in the store."""
         cached = self.store.get_summary(article.content_hash, QUOTES_METHOD, QUOTES_MODEL)
         if cached is not None:
-            return [Quote(**q) for q in cached["quotes"]]
+            return [Quote.from_dict(q) for q in cached["quotes"]]
         quotes = extract_quotes(article.text)
         self.store.put_summary(article.content_hash, QUOTES_METHOD, QUOTES_MODEL,
                                {"quotes": [q.as_dict() for q in quotes]}, article_id=article.id)
@@ -158,13 +153,10 @@ class BriefingService:
         """Named people of an article version, found once (spaCy is the slow part of answering) and cached."""
         cached = self.store.get_summary(article.content_hash, PEOPLE_METHOD, QUOTES_MODEL)
         if cached is not None:
-            return [Person(p["name"], frozenset(p["aliases"]), tuple(tuple(m) for m in p["mentions"]))
-                    for p in cached["people"]]
+            return [Person.from_dict(p) for p in cached["people"]]
         people = find_people(article.text)
-        payload = [{"name": p.name, "aliases": sorted(p.aliases), "mentions": [list(m) for m in p.mentions]}
-                   for p in people]
-        self.store.put_summary(article.content_hash, PEOPLE_METHOD, QUOTES_MODEL, {"people": payload},
-                               article_id=article.id)
+        self.store.put_summary(article.content_hash, PEOPLE_METHOD, QUOTES_MODEL,
+                               {"people": [p.as_dict() for p in people]}, article_id=article.id)
         return people
 
     def warm(self, article: Article) -> None:
@@ -241,12 +233,3 @@ def _group(articles: Sequence[Article]) -> list[list[Article]]:
     by_lead = {id(g[0]): g for g in keyed.values()}
     merged = group_stories([g[0] for g in keyed.values()])
     return [[a for lead in grp for a in by_lead[id(lead)]] for grp in merged]
-
-
-def _three_things_from_dict(data: dict[str, Any]) -> ThreeThings:
-    points = tuple(
-        Point(text=p["text"], method=p.get("method", EXTRACTIVE),
-              sources=tuple(Sentence(s["sentence"], s["start"], s["end"]) for s in p.get("sources", [])))
-        for p in data.get("points", [])
-    )
-    return ThreeThings(points=points, note=data.get("note"), model=data.get("model"))
