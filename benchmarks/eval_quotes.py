@@ -157,8 +157,11 @@ def records(split: str) -> Iterator[dict[str, object]]:
 
 def evaluate(rec: dict[str, object], quotes: list[Quote], counts: Counts, show: int) -> None:
     text = str(rec["text"])
+    annotated = rec["attributions"]
+    if not isinstance(annotated, list):
+        raise ValueError(f"{rec.get('id')}: 'attributions' must be a list")
     attributions = sorted(
-        (a for a in rec["attributions"] if a.get("source_spans")),  # type: ignore[union-attr]
+        (a for a in annotated if a.get("source_spans")),
         key=lambda a: a["source_spans"][0][0],
     )
     last_named: str | None = None
@@ -203,7 +206,7 @@ def evaluate(rec: dict[str, object], quotes: list[Quote], counts: Counts, show: 
                 f"SPEAKER {rec['id']}: gold={gold!r} ({kind}: {source!r}) ours={best.speaker!r} "
                 f"quote={text[best.start:best.end][:70]!r}"
             )
-    all_spans = [tuple(s) for a in rec["attributions"] for s in (a.get("content_spans") or [])]  # type: ignore[union-attr]
+    all_spans = [tuple(s) for a in annotated for s in (a.get("content_spans") or [])]
     for q in quotes:
         if q.partial:
             continue

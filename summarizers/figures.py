@@ -458,7 +458,7 @@ def _scan_surface_forms(text: str, doc: Any, drafts: list[_Draft]) -> None:
     taken: list[tuple[int, int]] = sorted(m for d in drafts for m in d.mentions)
     blocked = _blocked_spans(doc)
     for form in sorted(forms, key=len, reverse=True):
-        pattern = re.compile(r"(?<![\w’'-])" + re.escape(form) + r"(?![\w-]|[’']\w\w)")
+        pattern = re.compile(r"(?<![\w’'-])" + re.escape(form) + r"(?![\w-]|[’'](?![sS]\b)\w)")
         for m in pattern.finditer(text):
             span = (m.start(), m.end())
             if _overlaps(span, taken) or _inside(span, blocked):

@@ -15,7 +15,9 @@ The steps:
    quotes never count as speakers, so “Both Trump and Musk …,” Shawn Fain said is Fain's.
 3. The subject becomes a person through `figures.find_people` (full canonical name for "Musk" or "the
    Tesla CEO"); a he/she pronoun resolves to the nearest preceding person whose gender (estimated from
-   this text's pronouns and honorifics) fits, preferring sentence subjects and earlier quote speakers.
+   this text's honorifics, gendered role nouns and subject pronouns, not possessives) fits, preferring
+   sentence subjects and earlier quote speakers; sentences wholly inside quote marks do not count
+   towards the look-back, so a long quote does not hide its speaker from the next "he added".
 4. Quotes embedded in a sentence are `partial`; their speaker is the subject of the speech verb they
    hang from, or the sentence's subject, or None. Scare quotes of one to three words with no cue are
    partial too.
@@ -44,7 +46,7 @@ SPEECH_VERBS = frozenset(
     testify retort shout yell exclaim mutter whisper assert maintain allege charge counter lament scoff
     chide blast slam cite tout pledge proclaim recount describe call repeat reiterate read laugh mock interject
     deride dismiss praise thank plead demand threaten brag gush concur agree disagree question wonder
-    echo remember press interrupt chime quote""".split()
+    echo remember press interrupt chime quote elaborate muse opine reason surmise marvel""".split()
 )
 # Surface forms the tagger sometimes mislabels as nouns or adjectives.
 _SPEECH_FORMS = frozenset(
@@ -61,11 +63,15 @@ _FEMALE_NOUNS = frozenset("wife mother daughter sister queen actress widow girlf
 _MALE_NOUNS = frozenset("husband father son brother king actor widower boyfriend grandfather".split())
 # Pronouns that corefer with a clause subject (possessives excluded: see `_Attributor._genders`).
 _BINDING_PRONOUNS = {"he": "m", "himself": "m", "she": "f", "herself": "f"}
+# "-man" role nouns used for women too ("Trump spokesman Hope Hicks"): no gender evidence.
+_GENERIC_MAN = frozenset({"chairman", "spokesman", "anchorman", "freshman", "ombudsman"})
 _RELATIVE = frozenset({"who", "that", "which"})
 _SPEAKER_LABELS = frozenset({"ORG", "GPE", "NORP"})
 _LOOKBACK_SENTENCES = 6
 _SPEAKER, _MAIN_SUBJECT, _OTHER_SUBJECT, _OTHER_MENTION = 0, 1, 2, 3  # pronoun antecedent ranks
 _SCARE_WORDS = 3
+# A quote opening with one of these and nothing else continues the previous speaker (`But “…”`).
+_LEAD_WORDS = frozenset({"but", "and", "so", "yet", "still", "also"})
 
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))[‘'](?=[A-Za-z0-9])")
@@ -204,6 +210,7 @@ class _Attributor:
         self.paragraph_starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
         self.speakers: dict[int, list[tuple[int, str]]] = {}
         self.pronouns: dict[int, str | None] = {}
+        self.quoted_only: dict[int, bool] = {}
         self.genders = self._genders(people)
 
     # -- lookups ----------------------------------------------------------------------------------
@@ -287,7 +294,10 @@ class _Attributor:
         content = self.text[span.start:span.end]
 
         before_toks = self.tokens(before_start, span.open)
-        full = self._is_full(before, content, words, before_toks)
+        # `“…,” she elaborated, “no one …”`: the second part of an interrupted quote, whatever the verb.
+        interrupted = (prev is not None and prev.cue_pos is not None and before.endswith(",")
+                       and prev.span.close < prev.cue_pos < span.open)
+        full = interrupted or self._is_full(before, content, words, before_toks)
         if not before and span.open == para_start and para_start > 0 and lead_in:
             before = lead_in  # attribute from the colon lead-in of the previous paragraph
         if full:
@@ -296,17 +306,16 @@ class _Attributor:
                            line_end if line_end != -1 else len(self.text))
             # The attribution after the quote wins over one before it; within each side, the parse
             # first, then the plain-text pattern (for quote marks glued to words: `,”Clinton said`).
+            # A cue without a person on one side ("the company said", or a participle opening the
+            # next sentence) gives way to a speaker found on the other.
             speaker, cue_pos, found = _first_speaker(
                 lambda: self._dash_speaker(after_start, dash_end),
                 lambda: self._after_speaker(_attribution_lead(self.tokens(after_start, after_end))),
                 lambda: self._text_speaker(_TEXT_AFTER.match(self.text, after_start, after_end)),
+                lambda: self._cue_speaker(before_toks, last=True),
+                lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
+                lambda: self._colon_speaker(before, before_toks),
             )
-            if not found:
-                speaker, cue_pos, found = _first_speaker(
-                    lambda: self._cue_speaker(before_toks, last=True),
-                    lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
-                    lambda: self._colon_speaker(before, before_toks),
-                )
             if not found and words <= _SCARE_WORDS:
                 full = False  # a scare-quoted title or phrase standing alone
             elif not found and prev is not None and self._continues(prev, span, para_start):
@@ -326,6 +335,8 @@ class _Attributor:
         otherwise the quoted words are part of a sentence (`calling it “incredibly moving”`)."""
         if not before or before[-1] in ":—–―-":
             return True
+        if before.rstrip(",").casefold() in _LEAD_WORDS and content[:1].isupper():
+            return True  # `…,” he said. But “Donald Trump’s candidacy is strengthened …”`
         if not before.endswith(","):  # `…, writing “Allow me …”`
             return bool(before_toks) and self._is_cue(before_toks[-1]) and content[:1].isupper()
         recent = [t for t in before_toks if not t.is_punct][-4:]
@@ -337,7 +348,8 @@ class _Attributor:
             return False
         gap = self.text[prev.after_end:span.open]
         if prev.span.close >= para_start:  # same paragraph: nothing but the attribution in between
-            return not any(ch.isalpha() for ch in gap) or not self.text[prev.sentence_end:span.open].strip()
+            between = self.text[prev.sentence_end:span.open].strip().rstrip(",").casefold()
+            return not any(ch.isalpha() for ch in gap) or not between or between in _LEAD_WORDS
         prev_para_end = self.paragraph_bounds(prev.span.open)[1]
         starts_paragraph = not self.text[para_start:span.open].strip()
         return starts_paragraph and prev.after_end >= prev_para_end - 1 and prev_para_end >= para_start - 4
@@ -574,7 +586,13 @@ class _Attributor:
         gender = "m" if tok.lower_ in _MALE else "f" if tok.lower_ in _FEMALE else None
         result: str | None = None
         here = self.sentence_index(tok.idx)
-        for k in range(here, max(-1, here - _LOOKBACK_SENTENCES), -1):
+        narrative = 0  # sentences looked through that are not wholly inside quote marks
+        for k in range(here, -1, -1):
+            if k < here and self._quoted_only(k):
+                continue  # a long quote's sentences do not push its speaker out of reach
+            narrative += 1
+            if narrative > _LOOKBACK_SENTENCES:
+                break
             for rank, name in self._candidates(k, before=tok.idx if k == here else None):
                 # In its own sentence a pronoun points back to a speaker or a main-clause subject, never
                 # into an adjunct ("Asked whether Clinton can win, she said" is not Clinton).
@@ -587,6 +605,13 @@ class _Attributor:
                 break
         self.pronouns[tok.i] = result
         return result
+
+    def _quoted_only(self, k: int) -> bool:
+        """Does sentence `k` lie wholly inside quote marks (no word of narrative outside them)?"""
+        if k not in self.quoted_only:
+            sent = self.sentences[k]
+            self.quoted_only[k] = not any(ch.isalpha() for ch in self._outside_quotes(sent.start, sent.end))
+        return self.quoted_only[k]
 
     def _candidates(self, k: int, before: int | None) -> list[tuple[int, str | None]]:
         """People a pronoun can point to in sentence `k`: subjects first, then other mentions."""
@@ -640,7 +665,7 @@ class _Attributor:
                 word = alias.split()[-1].casefold() if alias.split() else ""
                 if word in _FEMALE_NOUNS or word.endswith("woman"):
                     vote(person.name, "f", 4)
-                elif word in _MALE_NOUNS or (word.endswith("man") and word != "chairman"):
+                elif word in _MALE_NOUNS or (word.endswith("man") and word not in _GENERIC_MAN):
                     vote(person.name, "m", 4)
         for start, _, name in self.mentions:
             prefix = self.text[max(0, start - 5):start]
@@ -652,11 +677,13 @@ class _Attributor:
         for sent in self.sentences:
             found = [(s, n, self._is_subject_mention(s, e))
                      for s, e, n in self._mentions_in(sent.start, sent.end) if not self.in_quote(s)]
-            opening = True  # no word outside quotes seen yet in this sentence
+            # Only a sentence that opens with the pronoun counts: `“…,” she said` right after a
+            # sentence about someone else is the very case this estimate is for.
+            opening = not self.in_quote(sent.start) and self.text[sent.start:sent.start + 1].isalpha()
             for tok in self.tokens(sent.start, sent.end):
                 gender = _BINDING_PRONOUNS.get(tok.lower_)
                 if gender is None:
-                    opening = opening and (tok.is_punct or self.in_quote(tok.idx))
+                    opening = False
                     continue
                 before = [(n, subject) for s, n, subject in found if s < tok.idx]
                 if before and any(subject for _, subject in before) and len({n for n, _ in before}) == 1:
@@ -665,7 +692,7 @@ class _Attributor:
                     vote(previous_subject, gender, 1)  # "Clinton spoke. She said …"
                 opening = False
             subjects = {n for _, n, subject in found if subject}
-            previous_subject = subjects.pop() if len(subjects) == 1 and len({n for _, n, _ in found}) == 1 else None
+            previous_subject = subjects.pop() if len(subjects) == 1 else None
         genders: dict[str, str] = {}
         for name, count in votes.items():
             if count["m"] > 2 * count["f"]:
@@ -745,6 +772,8 @@ def _attribution_lead(toks: list[Any]) -> list[Any]:
             break
         if tok.tag_ == "VBG":  # `,” promising …` continues the sentence before the quote
             break
+        if not lead and tok.tag_ == "VBN" and tok.text[:1].isupper():
+            break  # `.” Asked if …, Trump replied` opens the next sentence
         if not seen_verb:
             if tok.pos_ in ("VERB", "AUX") or tok.lower_ in _SPEECH_FORMS:
                 seen_verb = True

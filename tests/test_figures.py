@@ -63,6 +63,14 @@ def test_shared_surname_goes_to_the_most_named_person() -> None:
     assert "Trump" not in people["Melania Trump"].aliases
 
 
+
+def test_a_contraction_is_not_a_mention_but_a_possessive_is() -> None:
+    text = "Don Stewart runs the Senate office. Don’t expect change, Don’s aides said. Stewart agreed."
+    don = people_by_name(text)["Don Stewart"]
+    starts = {s for s, _ in don.mentions}
+    assert text.index("Don’s") in starts
+    assert text.index("Don’t") not in starts
+
 def test_empty_text_has_no_people() -> None:
     assert find_people("") == []
     assert find_people("   \n") == []

@@ -116,6 +116,57 @@ def test_no_quotes_and_bad_input() -> None:
         extract_quotes(None)  # type: ignore[arg-type]
 
 
+# -- pronouns and continuations: one hand-written text per rule ----------------------------------
+
+
+def test_possessive_her_is_no_evidence_that_the_subject_is_a_woman() -> None:
+    # "her" belongs to Wasserman Schultz; counting it made Sanders female and sent "he" elsewhere.
+    text = ("Bernie Sanders criticized Debbie Wasserman Schultz on Sunday. Sanders endorsed her challenger "
+            "in Florida. “We need new leadership at the party,” he said.")
+    assert by_text(text)["We need new leadership at the party"].speaker == "Bernie Sanders"
+
+
+def test_spokesman_says_nothing_about_gender() -> None:
+    text = ("Trump spokesman Hope Hicks confirmed that the group was independent. "
+            "“They are not affiliated with the campaign,” she said.")
+    assert by_text(text)["They are not affiliated with the campaign"].speaker == "Hope Hicks"
+
+
+def test_sentences_inside_a_long_quote_do_not_push_the_speaker_out_of_reach() -> None:
+    text = ("Paul Ryan spoke to a radio host on Tuesday.\n\n"
+            "Ryan said, “Look. It was bad. It was deleted. It was staff. They must fix it. We move on.”\n\n"
+            "He added, “I have made this really clear.”")
+    assert by_text(text)["I have made this really clear."].speaker == "Paul Ryan"
+
+
+def test_dont_is_not_a_mention_of_a_man_called_don() -> None:
+    text = ("Don Stewart leads the Senate staff. Carl Tobias teaches law. “It is doable,” Tobias said. "
+            "Don’t Republicans run a risk? “They should just wait,” he said.")
+    assert by_text(text)["They should just wait"].speaker == "Carl Tobias"
+
+
+def test_participle_opening_the_next_sentence_does_not_hide_the_cue_before() -> None:
+    text = ("Donald Trump backed away from the offer on Tuesday. On ABC’s “Good Morning America” Tuesday, he said, "
+            "“I never said I was going to pay for fees.” Asked if it had appeared he was encouraging violence "
+            "with his initial statement, Trump replied, “Well, maybe so.”")
+    assert by_text(text)["I never said I was going to pay for fees."].speaker == "Donald Trump"
+
+
+def test_interrupted_quote_continues_whatever_the_verb() -> None:
+    text = "Dorothy Woods spoke on Thursday. “The way I see it,” Woods went on, “no one ever questioned his service.”"
+    quotes = by_text(text)
+    rest = quotes["no one ever questioned his service."]
+    assert not rest.partial and rest.speaker == "Dorothy Woods"
+
+
+def test_quote_after_a_bare_but_continues_the_previous_speaker() -> None:
+    text = ("Rep. Lee Zeldin spoke to reporters. “I don’t think it is do or die,” he said outside the building. "
+            "But “The candidacy is strengthened with an endorsement.”")
+    quotes = by_text(text)
+    rest = quotes["The candidacy is strengthened with an endorsement."]
+    assert rest.speaker == "Lee Zeldin"
+
+
 # -- the shared fixture: the acceptance case ------------------------------------------------------
 
 TRUMP_SAID = [
