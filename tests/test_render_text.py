@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.briefing.models import Digest, FigureAnswer, Link, MentionItem, Notice, QuoteItem, StoryBrief
-from bot.render.common import split_text, truncate
+from bot.render.common import split_text
 from bot.render.text import render
+from bot.text import truncate
 from summarizers.types import Point, Sentence
 
 WHEN = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

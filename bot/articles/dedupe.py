@@ -132,7 +132,19 @@ def near_duplicate(a: str, b: str, threshold: float = NEAR_DUPLICATE_THRESHOLD) 
     Exact Jaccard rather than MinHash: callers compare a handful of candidates at a time, where the exact
     value is cheap and has no estimation error.
     """
-    return jaccard(shingles(a), shingles(b)) >= threshold
+    return similar_shingles(shingles(a), shingles(b), threshold)
+
+
+def similar_shingles(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]],
+                     threshold: float = NEAR_DUPLICATE_THRESHOLD) -> bool:
+    """`near_duplicate` on precomputed shingle sets (the store keeps them for recent articles).
+
+    Jaccard >= t needs the smaller set to be at least t times the larger, so most pairs are rejected
+    without computing an intersection.
+    """
+    if a and b and min(len(a), len(b)) < threshold * max(len(a), len(b)):
+        return False
+    return jaccard(a, b) >= threshold
 
 
 # -- story groups --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from bot.articles.loaders import (
 from bot.articles.models import Article
 from bot.articles.split import split_stories
 from bot.settings import Settings
+from bot.text import truncate
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,7 @@ MAX_TITLE_CHARS = 300
 
 def _short_title(title: str) -> str:
     """Titles are shown in every message header; a hostile or broken page must not make one huge."""
-    title = " ".join(title.split())
-    if len(title) <= MAX_TITLE_CHARS:
-        return title
-    cut = title.rfind(" ", 0, MAX_TITLE_CHARS - 1)
-    return title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS - 1].rstrip() + "…"
+    return truncate(" ".join(title.split()), MAX_TITLE_CHARS)
 
 
 def documents_to_articles(documents: Sequence[Document], settings: Settings) -> tuple[list[Article], list[str]]:

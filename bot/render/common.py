@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.briefing.models import FigureAnswer, Link
-
-ELLIPSIS = "…"
+from bot.text import ELLIPSIS
 
 
 def format_date(when: datetime | None) -> str:
@@ -47,15 +46,6 @@ def split_text(text: str, limit: int) -> list[str]:
     return chunks
 
 
-def truncate(text: str, limit: int) -> str:
-    """Shorten to `limit` characters at a word boundary, saying so with an ellipsis."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 1)
-    if cut < limit // 2:
-        cut = limit - 1
-    return text[:cut].rstrip() + ELLIPSIS
 
 
 def answer_heading(answer: FigureAnswer) -> str | None:

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 import discord
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, link_label, split_text, truncate
+from bot.render.common import answer_heading, link_label, split_text
+from bot.text import truncate
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, link_label, split_text, truncate
+from bot.render.common import answer_heading, link_label, split_text
+from bot.text import truncate
 
 # -- Slack's limits (https://docs.slack.dev/reference/block-kit/blocks) and our margins ---------------
 MAX_BLOCKS = 50                  # blocks per message

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.articles.dedupe import NEAR_DUPLICATE_THRESHOLD, canonical_url, jaccard, shingles
+from bot.articles.dedupe import canonical_url, shingles, similar_shingles
 from bot.articles.models import Article
 from bot.store.database import make_engine, migrate
 from bot.store.schema import ArticleRow, FeedRow, SubscriptionRow, SummaryRow, utcnow
@@ -123,11 +123,7 @@ class Store:
                 self._shingles[rid] = shingles(stored_text)
         found = None
         for rid, story_of in recent:
-            other = self._shingles[rid]
-            # Jaccard >= t needs the smaller set to be at least t times the larger: skip the rest cheaply.
-            if min(len(mine), len(other)) < NEAR_DUPLICATE_THRESHOLD * max(len(mine), len(other)):
-                continue
-            if jaccard(mine, other) >= NEAR_DUPLICATE_THRESHOLD:
+            if similar_shingles(mine, self._shingles[rid]):
                 found = story_of or rid
                 break
         keep = {rid for rid, _ in recent}
