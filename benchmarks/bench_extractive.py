@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from summarizers.evaluate import load_jsonl, resolve_methods
+from summarizers.evaluation.rouge import load_jsonl, resolve_methods
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEFAULT_FILES = (DATA / "cnndm_dev.jsonl", DATA / "bbc_politics_dev.jsonl")

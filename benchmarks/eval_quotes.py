@@ -55,9 +55,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizers.figures import TITLE_WORDS, find_people, fold, name_tokens  # noqa: E402
 from summarizers.nlp import get_nlp  # noqa: E402
-from summarizers.quotes import extract_quotes  # noqa: E402
+from summarizers.people.names import TITLE_WORDS, find_people, fold, name_tokens  # noqa: E402
+from summarizers.people.quotes import extract_quotes  # noqa: E402
 from summarizers.types import Quote  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "polnear_attributions_dev.jsonl"

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/train_extractive.py --cv 5            # nested k-fold figures only
     .venv/bin/python benchmarks/train_extractive.py --cv 5 --write    # ...then refit on all and write
-                                                                      # summarizers/extractive_model.py
+                                                                      # summarizers/methods/extractive_model.py
 
 Data (never copied into the repository): by default ../shared/data/cnndm_dev.jsonl summarised to 3
 sentences and ../shared/data/bbc_politics_dev.jsonl summarised to the reference's sentence count.
@@ -16,7 +16,7 @@ What is learned, and how:
    a small grid searched to maximise ROUGE-1+2 relative to Lead on each training dataset, summed.
 Cross-validation is nested: both steps are refitted inside every fold (folds by article, stratified
 by dataset), and held-out articles are scored by the real `ExtractiveSummarizer` through
-`summarizers.evaluate.evaluate`, in the same run as Lead, LexRank and TextRank.
+`summarizers.evaluation.rouge.evaluate`, in the same run as Lead, LexRank and TextRank.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from summarizers.evaluate import (
+from summarizers.evaluation.rouge import (
     Length,
     SummaryFn,
     evaluate,
@@ -43,7 +43,7 @@ from summarizers.evaluate import (
     resolve_methods,
     summary_count,
 )
-from summarizers.extractive import (
+from summarizers.methods.extractive import (
     FEATURES,
     Analysis,
     ExtractiveSummarizer,
@@ -243,7 +243,7 @@ def write_model(model: RankerModel, trained_on: Sequence[str], note: str, path: 
 
     prior = {f: getattr(model.prior, f) for f in Prior.__dataclass_fields__}
     body = (
-        '"""Weights of the extractive ranker (see summarizers/extractive.py). Generated: do not edit by hand.\n\n'
+        '"""Weights of the extractive ranker (see summarizers/methods/extractive.py). Generated: do not edit by hand.\n\n'
         "Written by `benchmarks/train_extractive.py --write`: a pairwise logistic regression over FEATURES\n"
         "and a grid-searched Prior, fitted on the shared dev sets (numbers only; no text is stored).\n"
         f"{note}\n"

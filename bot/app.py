@@ -45,11 +45,11 @@ def build_adapters(briefing: AsyncBriefing, settings: Settings, secrets: Secrets
     """Create an adapter for every platform that has credentials; imported lazily so one can be absent."""
     adapters: dict[str, PlatformAdapter] = {}
     if secrets.discord_configured:
-        from bot.discord_app import DiscordAdapter
+        from bot.platforms.discord.app import DiscordAdapter
 
         adapters["discord"] = DiscordAdapter(briefing, settings, secrets)
     if secrets.slack_configured:
-        from bot.slack_app import SlackAdapter
+        from bot.platforms.slack.app import SlackAdapter
 
         adapters["slack"] = SlackAdapter(briefing, settings, secrets)
     return adapters

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from tiny_models import NO_SYSTEM_TEMPLATE, tiny_chat_model, tiny_seq2seq_model
 
-from summarizers import abstractive, models
-from summarizers.abstractive import (
+from summarizers.methods import abstractive
+from summarizers.methods.abstractive import (
     AbstractiveModel,
     GenerationTimeout,
     ModelUnavailable,
     load_model,
     model_status,
 )
+from summarizers.runtime import packaged as models
 
 LONG_TEXT = " ".join(
     [

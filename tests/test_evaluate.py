@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from summarizers import evaluate as ev
+from summarizers.evaluation import rouge as ev
 from summarizers.types import Sentence
 
 RECORDS = [
@@ -146,7 +146,7 @@ def test_cli_eval_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_in_sample_note_on_training_files(tmp_path: Path) -> None:
-    from summarizers.extractive_model import TRAINED_ON
+    from summarizers.methods.extractive_model import TRAINED_ON
 
     path = write_jsonl(tmp_path / TRAINED_ON[0], RECORDS)
     report = ev.evaluate(ev.load_jsonl(path), ev.resolve_methods(["extractive"]), length=1, source=str(path))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from summarizers.baselines import LeadSummarizer, LexRankSummarizer, TextRankSummarizer
-from summarizers.extractive import (
+from summarizers.methods.baselines import LeadSummarizer, LexRankSummarizer, TextRankSummarizer
+from summarizers.methods.extractive import (
     FEATURES,
     MAX_SENTENCES,
     ExtractiveSummarizer,
     Prior,
     RankerModel,
     analyze,
-    load_model,
+    load_ranker,
     select,
     summarize_extractive,
 )
@@ -134,7 +134,7 @@ def test_custom_model_is_used() -> None:
 
 
 def test_shipped_model_matches_features() -> None:
-    model = load_model()
+    model = load_ranker()
     assert model.weights.shape == model.mean.shape == model.scale.shape == (len(FEATURES),)
     assert np.all(model.scale > 0)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.articles.models import Article
-from bot.briefing.figures import HELP, answer_question
+from bot.briefing.figure_answers import HELP, answer_question
 from bot.cli import main
-from summarizers.quotes import extract_quotes
+from summarizers.people.quotes import extract_quotes
 from summarizers.types import Quote
 
 OLD = Article(

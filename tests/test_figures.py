@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizers.figures import build_roster, find_people, match_name, resolve, role_key
+from summarizers.people.names import build_roster, find_people, match_name, resolve, role_key
 from summarizers.types import Person
 
 

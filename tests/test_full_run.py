@@ -31,8 +31,8 @@ from test_slack_e2e import answer_to, deliver, event_body, hard_timeout, shown, 
 
 from bot.app import Running, serve
 from bot.articles.models import Article
+from bot.platforms.slack.app import SlackAdapter
 from bot.settings import Secrets, Settings
-from bot.slack_app import SlackAdapter
 from bot.store import Store
 from bot.store import deliveries as rows
 

@@ -39,12 +39,12 @@ from bot.briefing.runner import FAILED as FAILED_NOTICE
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
 from bot.commands import BriefRequest, Requester
-from bot.discord_app import DiscordAdapter
+from bot.platforms.discord.app import DiscordAdapter
+from bot.platforms.slack.app import SlackAdapter
 from bot.scheduler import DigestScheduler
 from bot.scheduler.digests import ERROR, retry_delay
 from bot.scheduler.polling import failure_backoff
 from bot.settings import FeedConfig, Secrets, Settings
-from bot.slack_app import SlackAdapter
 from bot.store import Store, database
 from bot.store import deliveries as rows
 from bot.store import feeds as feed_rows

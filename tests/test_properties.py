@@ -31,10 +31,10 @@ from bot.briefing.models import Digest, FigureAnswer, Link, MentionItem, Notice,
 from bot.render import discord as rd
 from bot.render import slack as rs
 from bot.settings import Settings
+from summarizers.methods.three_things import three_things
 from summarizers.nlp import get_nlp
-from summarizers.quotes import extract_quotes
+from summarizers.people.quotes import extract_quotes
 from summarizers.segment import split_sentences
-from summarizers.three_things import three_things
 from summarizers.types import Point, Sentence
 
 T = TypeVar("T")

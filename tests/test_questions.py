@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizers.questions import Question, parse_question
+from summarizers.people.questions import Question, parse_question
 
 
 @pytest.mark.parametrize(

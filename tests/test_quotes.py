@@ -9,7 +9,7 @@ import pytest
 
 from bot.articles.clean import clean_text
 from bot.cli import main
-from summarizers.quotes import extract_quotes, find_quote_spans
+from summarizers.people.quotes import extract_quotes, find_quote_spans
 from summarizers.types import Quote
 
 

@@ -38,8 +38,8 @@ from bot.articles.models import Article
 from bot.briefing.models import Digest, Notice, StoryBrief
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
+from bot.platforms.slack.app import WORKING, SlackAdapter
 from bot.settings import Secrets, Settings
-from bot.slack_app import WORKING, SlackAdapter
 from bot.store import Store
 from summarizers.types import Point
 

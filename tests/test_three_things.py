@@ -12,19 +12,19 @@ import pytest
 from tiny_models import tiny_chat_model, tiny_seq2seq_model
 
 from bot.articles.clean import clean_text
-from summarizers.abstractive import GenerationTimeout, load_model
-from summarizers.grounding import number_mentions, unsupported_terms
-from summarizers.segment import split_sentences
-from summarizers.three_things import (
+from summarizers.methods.abstractive import GenerationTimeout, load_model
+from summarizers.methods.grounding import number_mentions, unsupported_terms
+from summarizers.methods.three_things import (
     CONTEXT_TOKENS,
     SYSTEM,
     align,
     content_words,
     headline,
-    near_duplicate,
+    overlapping_points,
     parse_bullets,
     three_things,
 )
+from summarizers.segment import split_sentences
 from summarizers.types import ThreeThings
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
@@ -90,7 +90,7 @@ def assert_well_formed(result: ThreeThings, text: str) -> None:
         if point.method == "extractive":
             assert point.sources == (point.sources[0],) and point.text == point.sources[0].text
     words = [content_words(p.text) for p in result.points]
-    assert not any(near_duplicate(a, b) for i, a in enumerate(words) for b in words[i + 1 :])
+    assert not any(overlapping_points(a, b) for i, a in enumerate(words) for b in words[i + 1 :])
 
 
 # -- grounding ---------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_hallucinated_and_repeated_points_are_replaced(
     model = CannedModel(
         f"Here are three things to know:\n- {GROUNDED}\n- {INVENTED_NAME}\n- {REPEAT}\n- Extra."
     )
-    with caplog.at_level(logging.INFO, logger="summarizers.three_things"):
+    with caplog.at_level(logging.INFO, logger="summarizers.methods.three_things"):
         result = three_things(article, title="Trump and Musk on X", model=model)  # type: ignore[arg-type]
     assert [p.method for p in result.points] == ["abstractive", "extractive", "extractive"]
     assert result.points[0].text == GROUNDED
@@ -247,7 +247,7 @@ def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str)
 def test_model_failure_falls_back_to_extractive(
     article: str, failure: Exception, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="summarizers.three_things"):
+    with caplog.at_level(logging.WARNING, logger="summarizers.methods.three_things"):
         result = three_things(article, model=CannedModel(failure), timeout_s=1)  # type: ignore[arg-type]
     plain = three_things(article)
     assert (result.points, result.note, result.model) == (plain.points, plain.note, plain.model)

@@ -15,15 +15,15 @@ from bot.articles.dedupe import group_stories
 from bot.articles.fetch import DeferredHttpCache
 from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
-from bot.briefing.figures import answer_question
+from bot.briefing.figure_answers import answer_question
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_brief
 from bot.settings import Settings
 from bot.store import Store
-from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
-from summarizers.figures import find_people
-from summarizers.quotes import extract_quotes
-from summarizers.three_things import three_things
+from summarizers.methods.abstractive import AbstractiveModel, ModelUnavailable, load_model
+from summarizers.methods.three_things import three_things
+from summarizers.people.names import find_people
+from summarizers.people.quotes import extract_quotes
 from summarizers.types import Person, Quote, ThreeThings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import sys
 
 from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
-from bot.briefing.figures import answer_question
+from bot.briefing.figure_answers import answer_question
 from bot.cli import EXIT_OK, EXIT_USAGE, CliError
 from bot.cli.common import out, positive_int, settings, stored_articles
 from bot.render.json import render_json

@@ -11,7 +11,7 @@ from bot.briefing.service import BriefingService
 from bot.cli import EXIT_OK
 from bot.cli.common import open_store, settings
 from bot.cli.digest import _ensure_samples
-from bot.console import ConsoleAdapter
+from bot.platforms.console.app import ConsoleAdapter
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

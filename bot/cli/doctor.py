@@ -7,7 +7,7 @@ import argparse
 from bot.cli import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import _redact, open_store, out, settings
 from bot.settings import config_path, get_secrets
-from summarizers.abstractive import model_status
+from summarizers.methods.abstractive import model_status
 
 OK, MISSING = "ok", "missing"
 

@@ -2,7 +2,7 @@
 
 The baselines always run with the chosen method so the figures are comparable (same records, same
 sentence split, same summary length, same machine load). Methods come from
-`summarizers.evaluate.METHODS`, plus the model-backed "three-things" and "abstractive", which use the
+`summarizers.evaluation.rouge.METHODS`, plus the model-backed "three-things" and "abstractive", which use the
 configured model (see `model_methods`).
 """
 
@@ -15,9 +15,17 @@ from collections.abc import Callable, Mapping
 
 from bot.cli import CliError
 from bot.cli.common import positive_int, settings
-from summarizers.abstractive import ModelUnavailable, load_model
-from summarizers.evaluate import METHODS, DatasetError, Length, SummaryFn, evaluate, format_report, load_jsonl
-from summarizers.three_things import three_things
+from summarizers.evaluation.rouge import (
+    METHODS,
+    DatasetError,
+    Length,
+    SummaryFn,
+    evaluate,
+    format_report,
+    load_jsonl,
+)
+from summarizers.methods.abstractive import ModelUnavailable, load_model
+from summarizers.methods.three_things import three_things
 
 log = logging.getLogger(__name__)
 

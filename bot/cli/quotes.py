@@ -13,7 +13,7 @@ import logging
 from bot.articles.clean import clean_text
 from bot.cli import EXIT_OK, CliError
 from bot.cli.common import out, read_text_input
-from summarizers.quotes import extract_quotes
+from summarizers.people.quotes import extract_quotes
 from summarizers.types import Quote
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from typing import Any
 from bot.articles.clean import clean_text
 from bot.cli import CliError
 from bot.cli.common import out, positive_int, read_text_input, settings
-from summarizers.abstractive import AbstractiveModel, ModelUnavailable, load_model
-from summarizers.extractive import summarize_extractive
+from summarizers.methods.abstractive import AbstractiveModel, ModelUnavailable, load_model
+from summarizers.methods.extractive import summarize_extractive
+from summarizers.methods.three_things import three_things
 from summarizers.segment import split_sentences
-from summarizers.three_things import three_things
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ content weight grows with the share of the article the summary may keep (`Prior`
 stay close to the lead while half an article follows content. Selection walks the ranking and skips a
 sentence too similar to one already chosen.
 
-The weights live in `summarizers/extractive_model.py`, written by `benchmarks/train_extractive.py`, which
+The weights live in `summarizers/methods/extractive_model.py`, written by `benchmarks/train_extractive.py`, which
 also reports k-fold cross-validated ROUGE (folds by article) so the published figures are honest.
 Everything is numpy over a per-document vocabulary: no model download, about 1-2 ms per article.
 """
@@ -92,7 +92,7 @@ MAX_SENTENCES = 600
 
 
 @lru_cache(maxsize=100_000)
-def normalize(word: str) -> str:
+def stem_word(word: str) -> str:
     """Lower-case and strip possessives and plural -s: a light, fast stand-in for stemming."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
@@ -134,7 +134,7 @@ def analyze(text: str, *, title: str | None = None) -> Analysis:
     if n == 0:
         return Analysis([], np.zeros((0, len(FEATURES))), np.zeros((0, 0)), np.zeros(0, dtype=bool))
     words = [tokenize_words(s.text) for s in sentences]
-    content = [[normalize(w) for w in ws if w.lower() not in STOP_WORDS and not w.isdigit()] for ws in words]
+    content = [[stem_word(w) for w in ws if w.lower() not in STOP_WORDS and not w.isdigit()] for ws in words]
 
     vocab: dict[str, int] = {}
     rows: list[int] = []
@@ -168,7 +168,7 @@ def analyze(text: str, *, title: str | None = None) -> Analysis:
     degree = degree / (degree.max() or 1.0)
     shared = binary[:, common].sum(axis=1) / np.maximum(distinct, 1.0)
 
-    title_terms = {normalize(w) for w in tokenize_words(title or "") if w.lower() not in STOP_WORDS}
+    title_terms = {stem_word(w) for w in tokenize_words(title or "") if w.lower() not in STOP_WORDS}
     paragraph_starts = _paragraph_starts(text, sentences)
 
     feats = np.zeros((n, len(FEATURES)))
@@ -289,12 +289,12 @@ class RankerModel:
 
 
 @lru_cache(maxsize=1)
-def load_model() -> RankerModel:
+def load_ranker() -> RankerModel:
     """The shipped weights (read once per process); refuse them if fitted for another feature list."""
-    from summarizers import extractive_model as m
+    from summarizers.methods import extractive_model as m
 
     if tuple(m.FEATURES) != FEATURES:
-        raise RuntimeError("summarizers/extractive_model.py does not match FEATURES; rerun train_extractive")
+        raise RuntimeError("summarizers/methods/extractive_model.py does not match FEATURES; rerun train_extractive")
     return RankerModel(
         mean=np.asarray(m.MEAN, dtype=float),
         scale=np.asarray(m.SCALE, dtype=float),
@@ -310,7 +310,7 @@ class ExtractiveSummarizer:
     name = "extractive"
 
     def __init__(self, model: RankerModel | None = None) -> None:
-        self.model = model or load_model()
+        self.model = model or load_ranker()
 
     def rank(self, text: str, *, title: str | None = None, count: int = 3) -> list[tuple[Sentence, float]]:
         """All analysed sentences with scores, best first (ties keep document order).

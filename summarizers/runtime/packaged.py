@@ -15,7 +15,7 @@ assembled file; it turns them into a directory that `transformers` can load:
    that copy and the GGUF is deleted to save disk.
 
 Everything here is cheap and weight-free except `assemble` (I/O) and `cache_converted` (writes weights).
-Loading itself lives in `summarizers.abstractive`, which owns the `transformers` calls.
+Loading itself lives in `summarizers.methods.abstractive`, which owns the `transformers` calls.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Weights of the extractive ranker (see summarizers/extractive.py). Generated: do not edit by hand.
+"""Weights of the extractive ranker (see summarizers/methods/extractive.py). Generated: do not edit by hand.
 
 Written by `benchmarks/train_extractive.py --write`: a pairwise logistic regression over FEATURES
 and a grid-searched Prior, fitted on the shared dev sets (numbers only; no text is stored).

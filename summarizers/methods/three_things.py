@@ -9,7 +9,7 @@ Two paths produce them, and every point says which one did (`Point.method`):
   sentences (~350 tokens: small models lose the thread on more, and CPU time grows with it; a long
   text is sampled along its whole length, not just its opening) and writes three
   bullets. Each bullet is aligned to the sentences that support it and must pass the grounding check
-  (`summarizers.grounding`): a bullet that names a person, organisation, place or number its sources do
+  (`summarizers.methods.grounding`): a bullet that names a person, organisation, place or number its sources do
   not contain, that no sentence supports, or that repeats an earlier point is replaced by the best
   unused extractive sentence. A model error or timeout falls back to the extractive three, logged.
 
@@ -24,9 +24,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizers.abstractive import AbstractiveModel, GenerationTimeout
-from summarizers.extractive import DANGLING_OPENERS, STOP_WORDS, ExtractiveSummarizer, normalize
-from summarizers.grounding import unsupported_terms
+from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
+from summarizers.methods.extractive import DANGLING_OPENERS, STOP_WORDS, ExtractiveSummarizer, stem_word
+from summarizers.methods.grounding import unsupported_terms
 from summarizers.segment import split_sentences, tokenize_words
 from summarizers.types import Point, Sentence, ThreeThings
 
@@ -60,10 +60,10 @@ class _Candidate:
 
 def content_words(text: str) -> frozenset[str]:
     """Normalised content words: what two texts must share to say the same thing."""
-    return frozenset(normalize(w) for w in tokenize_words(text) if w.lower() not in STOP_WORDS)
+    return frozenset(stem_word(w) for w in tokenize_words(text) if w.lower() not in STOP_WORDS)
 
 
-def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+def overlapping_points(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two texts (as content words) mostly say the same: overlap over the shorter one."""
     if not a or not b:
         return False
@@ -142,7 +142,7 @@ def _next_extractive(candidates: Sequence[_Candidate], points: Sequence[Point]) 
     used = {s for p in points for s in p.sources}
     taken = [content_words(p.text) for p in points]
     for c in candidates:
-        if c.sentence not in used and not any(near_duplicate(c.words, t) for t in taken):
+        if c.sentence not in used and not any(overlapping_points(c.words, t) for t in taken):
             return Point(c.sentence.text, (c.sentence,), "extractive")
     return None
 
@@ -262,7 +262,7 @@ def _grounded(
             reason = f"only {support:.0%} of its words are in the article"
         elif bad:
             reason = f"names what its sources do not: {', '.join(bad)}"
-        elif any(near_duplicate(words, content_words(p.text)) for p in points):
+        elif any(overlapping_points(words, content_words(p.text)) for p in points):
             reason = "repeats an earlier point"
         else:
             points.append(Point(bullet, sources, "abstractive"))

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarizers.figures import find_people, name_tokens, parse, sentences
+from summarizers.people.names import find_people, name_tokens, parse, sentences
 from summarizers.types import Person, Quote
 
 log = logging.getLogger(__name__)

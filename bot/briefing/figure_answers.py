@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from bot.articles.models import Article
 from bot.briefing.models import FigureAnswer, Link, MentionItem, QuoteItem
-from summarizers.figures import (
+from summarizers.people.names import (
     TITLE_WORDS,
     Roster,
     build_roster,
@@ -33,8 +33,8 @@ from summarizers.figures import (
     name_tokens,
     sentences,
 )
-from summarizers.questions import Question, parse_question
-from summarizers.quotes import extract_quotes
+from summarizers.people.questions import Question, parse_question
+from summarizers.people.quotes import extract_quotes
 from summarizers.types import Person, Quote, Sentence
 
 log = logging.getLogger(__name__)

@@ -35,25 +35,25 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
 def _extractive() -> SummaryFn:
-    from summarizers.extractive import ExtractiveSummarizer
+    from summarizers.methods.extractive import ExtractiveSummarizer
 
     return ExtractiveSummarizer()
 
 
 def _lead() -> SummaryFn:
-    from summarizers.baselines import LeadSummarizer
+    from summarizers.methods.baselines import LeadSummarizer
 
     return LeadSummarizer()
 
 
 def _lexrank() -> SummaryFn:
-    from summarizers.baselines import LexRankSummarizer
+    from summarizers.methods.baselines import LexRankSummarizer
 
     return LexRankSummarizer()
 
 
 def _textrank() -> SummaryFn:
-    from summarizers.baselines import TextRankSummarizer
+    from summarizers.methods.baselines import TextRankSummarizer
 
     return TextRankSummarizer()
 
@@ -231,7 +231,7 @@ def _in_sample_notes(methods: Mapping[str, SummaryFn], source: str | None) -> tu
     """Warn when the shipped extractive weights were fitted on the very file being scored."""
     if "extractive" not in methods or not source:
         return ()
-    from summarizers.extractive_model import TRAINED_ON
+    from summarizers.methods.extractive_model import TRAINED_ON
 
     if Path(source).name not in TRAINED_ON:
         return ()

@@ -117,7 +117,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:[.'’&-][A-Za-z0-9]+)*\.?(?:['’]s?)?")
 _NUMBER_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
-def normalise_word(word: str) -> str:
+def fold_word(word: str) -> str:
     """Lower-case, no possessive, no dots: "Musk's" -> "musk", "U.S." -> "us"."""
     w = word.lower().replace("’", "'")
     w = re.sub(r"'s?$", "", w)
@@ -128,7 +128,7 @@ def words_of(text: str) -> set[str]:
     """The normalised words of `text`, with hyphenated words also split into their parts."""
     out: set[str] = set()
     for raw in _WORD.findall(text):
-        w = normalise_word(raw)
+        w = fold_word(raw)
         if not w:
             continue
         out.add(w)
@@ -156,7 +156,7 @@ def _word_supported(word: str, source_words: set[str]) -> bool:
 
 def name_supported(name: str, source_words: set[str]) -> bool:
     """Whether every significant word of `name` (or of a known alias of it) occurs in the sources."""
-    tokens = [normalise_word(t) for t in _WORD.findall(name)]
+    tokens = [fold_word(t) for t in _WORD.findall(name)]
     tokens = [p for t in tokens for p in t.split("-") if p]
     significant = [t for t in tokens if t not in IGNORED_IN_NAMES]
     if not significant:
@@ -239,7 +239,7 @@ def _number_supported(
 
 
 def _calendar_word(word: str) -> str | None:
-    w = normalise_word(word)
+    w = fold_word(word)
     w = MONTHS.get(w, w)
     return w if w in MONTH_NAMES or w in WEEKDAYS else None
 
@@ -277,8 +277,8 @@ def unsupported_terms(point: str, sources: Sequence[str]) -> list[str]:
             and tok.i not in in_entity
             and not tok.is_sent_start
             and tok.text[:1].isupper()
-            and normalise_word(tok.text) not in IGNORED_IN_NAMES
-            and not _word_supported(normalise_word(tok.text), source_words)
+            and fold_word(tok.text) not in IGNORED_IN_NAMES
+            and not _word_supported(fold_word(tok.text), source_words)
         ):
             terms.append(tok.text)
     return _unique(terms)

@@ -1,0 +1,1 @@
+"""Discord: the discord.py listener and its transport."""

@@ -1,0 +1,1 @@
+"""Slack: the slack-bolt listener and its transport."""

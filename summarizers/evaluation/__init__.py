@@ -1,0 +1,1 @@
+"""Evaluation: ROUGE against references, beside the Lead-3 and LexRank baselines."""

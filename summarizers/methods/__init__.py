@@ -1,0 +1,1 @@
+"""Summary methods: extractive ranking, baselines, abstractive summaries and grounded three things."""

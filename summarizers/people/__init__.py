@@ -1,0 +1,1 @@
+"""People in the news: names and aliases (NER), attributed quotes, and questions about a figure."""

@@ -1,0 +1,1 @@
+"""Model runtime: the offline models shipped on PyPI and the backends that generate text with them."""
