@@ -7,7 +7,6 @@ and the subscription permission check, so no adapter can forget either.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -17,10 +16,11 @@ from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.figure_answers import answer_question
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
+from bot.briefing.summaries import SummaryModel
 from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_brief
 from bot.settings import Settings
 from bot.store import Store
-from summarizers.methods.abstractive import AbstractiveModel, ModelUnavailable, load_model
+from summarizers.methods.abstractive import AbstractiveModel
 from summarizers.methods.three_things import three_things
 from summarizers.people.names import find_people
 from summarizers.people.quotes import extract_quotes
@@ -41,32 +41,21 @@ class BriefingService:
         self.store = store
         self.settings = settings
         self._model = model
-        self._model_checked = model is not None or not load_default_model
-        self._model_lock = threading.Lock()
-        self.model_note: str | None = None
+        self._loader = SummaryModel(settings) if model is None and load_default_model else None
 
     # -- model --------------------------------------------------------------------------------
 
     @property
     def model(self) -> AbstractiveModel | None:
         """The abstractive model, loaded on first use; None (said once in the log) when unavailable."""
-        with self._model_lock:
-            if not self._model_checked:
-                self._model_checked = True
-                try:
-                    if self.settings.model_threads:
-                        import torch
+        if self._model is None and self._loader is not None:
+            self._model = self._loader.get()
+        return self._model
 
-                        torch.set_num_threads(self.settings.model_threads)
-                    self._model = load_model(self.settings.model, device=self.settings.model_device,
-                                             dtype=self.settings.model_dtype)
-                except ModelUnavailable as exc:
-                    if self.settings.model.lower() == "none":
-                        log.info("abstractive model switched off; serving extractive briefings")
-                    else:
-                        self.model_note = f"Abstractive model unavailable ({exc}); serving extractive briefings."
-                        log.warning("%s", self.model_note)
-            return self._model
+    @property
+    def model_note(self) -> str | None:
+        """One clean notice for the reader when the model could not be used (details are in the log)."""
+        return self._loader.note if self._loader is not None else None
 
     # -- stories ------------------------------------------------------------------------------
 
@@ -80,6 +69,8 @@ class BriefingService:
         result = three_things(article.text, title=article.title or None, model=model,
                               timeout_s=self.settings.model_timeout_s,
                               max_new_tokens=self.settings.model_max_new_tokens)
+        if model is not None and self._loader is not None:
+            self._loader.record()
         # Cache under this model's key even when grounding replaced every model point (asking again would
         # give the same answer), but not after a timeout or error: those may pass, so a later request
         # tries the model again while the extractive result is kept under its own key.

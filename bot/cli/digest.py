@@ -9,6 +9,7 @@ import sys
 from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.service import BriefingService
+from bot.briefing.summaries import tty_notice, wants_model
 from bot.cli import EXIT_OK, CliError
 from bot.cli.common import open_store, out, positive_int, progress, settings
 from bot.render.json import render_json
@@ -60,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             _ensure_samples(store)
         service = BriefingService(store, s)
+        if wants_model(s):  # a first load can take a while: say so on a terminal, nothing when piped
+            tty_notice(f"loading the summary model {s.model} …")
+            _ = service.model
         digest = service.digest(limit=args.limit, articles=articles,
                                 progress=lambda groups: progress(groups, total=len(groups), desc="briefing"))
     finally:

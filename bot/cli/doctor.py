@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from bot.briefing.summaries import model_status
 from bot.cli import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import _redact, open_store, out, settings
 from bot.settings import config_path, get_secrets
-from summarizers.methods.abstractive import model_status
+from summarizers.runtime.endpoint import redact_url
+from summarizers.runtime.loader import describe_last_call, last_call
 
 OK, MISSING = "ok", "missing"
 
@@ -35,8 +37,13 @@ def run(args: argparse.Namespace) -> int:
         problems += 1
         out(f"                 {MISSING}: {exc}")
     out(f"feeds            {len(s.feeds)} configured")
-    ok, message = model_status(s.model)
+    ok, backend, message = model_status(s)
     out(f"abstractive      {OK if ok else MISSING}: {message}")
+    out(f"                 backend {backend} (model_backend = {s.model_backend}), model {s.model}")
+    if s.model_url:
+        out(f"                 endpoint {redact_url(s.model_url)}, "
+            f"BRIEFBOT_MODEL_API_KEY {_set(secrets.model_api_key)}")
+    out(f"                 last call: {describe_last_call(last_call())}")
     if not ok:
         out("                 briefings fall back to the extractive summarizer")
     try:
@@ -48,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         problems += 1
         out(f"NER (spaCy)      {MISSING}: {exc}")
     out(f"Discord          DISCORD_TOKEN {_set(secrets.discord_token)}"
-        + (f", API {secrets.discord_api_url}" if secrets.discord_api_url else ""))
+        + (f", API {redact_url(secrets.discord_api_url)}" if secrets.discord_api_url else ""))
     out(f"Slack            SLACK_BOT_TOKEN {_set(secrets.slack_bot_token)}, "
         f"SLACK_SIGNING_SECRET {_set(secrets.slack_signing_secret)}, SLACK_APP_TOKEN {_set(secrets.slack_app_token)}")
     if not (secrets.discord_configured or secrets.slack_configured):

@@ -13,8 +13,10 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 
+from bot.briefing.summaries import SummaryModel, tty_notice
 from bot.cli import CliError
 from bot.cli.common import positive_int, settings
+from bot.settings import Settings
 from summarizers.evaluation.rouge import (
     METHODS,
     DatasetError,
@@ -24,8 +26,7 @@ from summarizers.evaluation.rouge import (
     format_report,
     load_jsonl,
 )
-from summarizers.methods.abstractive import ModelUnavailable, load_model
-from summarizers.methods.three_things import three_things
+from summarizers.methods.registry import make_summarizer
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +65,24 @@ def _length(value: str) -> Length:
     return "reference" if value == "reference" else positive_int(value)
 
 
-def model_methods(spec: str) -> dict[str, Callable[[], SummaryFn]]:
-    """Methods that use the configured model. They are registered here, not in summarizers/, because
-    only the application knows the settings; "all" leaves them out (a model run takes minutes)."""
+def model_methods(s: Settings) -> dict[str, Callable[[], SummaryFn]]:
+    """Methods that use the configured model, loaded through the one Settings loader; "all" leaves them
+    out (a model run takes minutes)."""
+    loader = SummaryModel(s, on_load=lambda spec: tty_notice(f"loading model {spec} …"))
 
     def three() -> SummaryFn:
-        try:
-            model = load_model(spec)
-        except ModelUnavailable as exc:
-            log.warning("three-things: %s; scoring its extractive fallback", exc)
-            model = None
-        return lambda text, count, *, title=None: list(three_things(text, title=title, model=model).points)
+        model = loader.get()
+        if model is None:
+            log.warning("three-things: no model (%s); scoring its extractive fallback", loader.reason)
+        return make_summarizer("three-things", model, timeout_s=s.model_timeout_s,
+                               max_new_tokens=s.model_max_new_tokens)
 
     def abstractive() -> SummaryFn:
-        model = load_model(spec)
-        return lambda text, count, *, title=None: model.summarize(text, title=title, sentences=count)
+        model = loader.get()
+        if model is None:
+            raise CliError(f"abstractive: no model ({loader.reason})")
+        return make_summarizer("abstractive", model, timeout_s=s.model_timeout_s,
+                               max_new_tokens=s.model_max_new_tokens)
 
     return {"three-things": three, "abstractive": abstractive}
 
@@ -95,7 +99,7 @@ def method_names(method: str, known: Mapping[str, object] = METHODS) -> list[str
 
 
 def run(args: argparse.Namespace) -> int:
-    known = {**METHODS, **model_methods(settings().model)}
+    known = {**METHODS, **model_methods(settings())}
     names = method_names(args.method, known)
     try:
         records = load_jsonl(args.file)
