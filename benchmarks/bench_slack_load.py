@@ -42,7 +42,8 @@ from fake_slack import RESPONSE, TEAM_ID, TOKEN, FakeSlack  # noqa: E402
 from bot.articles.ingest import load_inputs  # noqa: E402
 from bot.briefing.runner import BUSY, AsyncBriefing  # noqa: E402
 from bot.briefing.service import BriefingService  # noqa: E402
-from bot.platforms.slack.app import EVENTS_PATH, SlackAdapter  # noqa: E402
+from bot.platforms.slack.app import SlackAdapter  # noqa: E402
+from bot.platforms.slack.transport import EVENTS_PATH  # noqa: E402
 from bot.samples import SAMPLES  # noqa: E402
 from bot.settings import Secrets, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402

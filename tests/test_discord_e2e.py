@@ -25,7 +25,8 @@ from bot.articles.models import Article
 from bot.briefing.models import Digest
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
-from bot.platforms.discord.app import BAD_URL, ONE_OPTION, DiscordAdapter
+from bot.commands import BAD_URL, ONE_OPTION
+from bot.platforms.discord.app import DiscordAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
 

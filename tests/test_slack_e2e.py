@@ -414,8 +414,10 @@ def test_http_mode_refuses_to_run_without_a_signing_secret(service: BriefingServ
 
 def test_managers_come_from_the_environment(service: BriefingService, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_MANAGERS", "U0ONE0001, U0TWO0002 U0THREE03")
+    settings = Settings()
+    assert settings.slack_managers == {"U0ONE0001", "U0TWO0002", "U0THREE03"}
     briefing = AsyncBriefing(service)
-    adapter = SlackAdapter(briefing, service.settings, Secrets(slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET)))
+    adapter = SlackAdapter(briefing, settings, Secrets(slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET)))
     assert adapter.managers == {"U0ONE0001", "U0TWO0002", "U0THREE03"}
-    assert adapter.port == service.settings.http_port == 3000
+    assert adapter.port == settings.http_port == 3000
     briefing.close()

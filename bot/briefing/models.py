@@ -42,6 +42,11 @@ class Digest:
     empty_message: str | None = None
     notices: tuple[str, ...] = ()
 
+    @property
+    def private(self) -> bool:
+        """Briefings are for the whole channel (see `Notice.private`)."""
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class QuoteItem:
@@ -73,6 +78,11 @@ class FigureAnswer:
     suggestions: tuple[str, ...] = ()
     message: str | None = None
 
+    @property
+    def private(self) -> bool:
+        """Answers are for the whole channel (see `Notice.private`)."""
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:
@@ -84,6 +94,12 @@ class Notice:
     text: str
     ok: bool = True
     lines: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def private(self) -> bool:
+        """The privacy rule of replies, for every platform: an error is shown only to whoever made it
+        (ephemeral on Discord and Slack), so nobody else sees the mistake; everything else goes to the channel."""
+        return not self.ok
 
 
 Reply = Digest | FigureAnswer | Notice

@@ -204,7 +204,7 @@ class BriefingService:
                 return Notice("No daily briefings are set up here.")
             return Notice("Daily briefings:", lines=tuple(
                 f"<#{s.channel_id}> at {s.time} {s.timezone}" for s in subs))
-        if not requester.can_manage:
+        if request.needs_manager and not requester.can_manage:
             log.info("refused %s by %s/%s: not a manager", request.kind, requester.platform, requester.user_id)
             return Notice("Only server or workspace managers can change daily briefings.", ok=False)
         channel = request.channel or requester.channel_id
