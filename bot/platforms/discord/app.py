@@ -16,8 +16,6 @@ Adding a command: a grammar entry in `bot.commands` and a core call, then a modu
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -38,8 +36,7 @@ from bot.commands import (
 from bot.platforms.discord.transport import (
     NO_MENTIONS,
     READY_TIMEOUT_S,
-    Endpoints,
-    connect,
+    DiscordTransport,
     send_all,
     send_kwargs,
     sync_commands,
@@ -220,55 +217,28 @@ class ShardedBriefbotClient(BriefbotClient, discord.AutoShardedClient):  # type:
 # -- the adapter the bot runs -------------------------------------------------------------------
 
 class DiscordAdapter:
-    """Connects the briefing core to Discord (implements `bot.delivery.PlatformAdapter`)."""
+    """Connects the briefing core to Discord (implements `bot.delivery.PlatformAdapter`).
+
+    `sync_guild_ids`: register commands per guild (instant, for development) instead of globally.
+    `guild_ready_timeout`: how long discord.py waits for more GUILD_CREATEs before `ready` (tests shorten it).
+    """
 
     platform = PLATFORM
 
     def __init__(self, briefing: AsyncBriefing, settings: Settings, secrets: Secrets, *,
                  sync_guild_ids: Sequence[int] = (), guild_ready_timeout: float = 2.0,
                  ready_timeout_s: float = READY_TIMEOUT_S) -> None:
-        """`sync_guild_ids`: register commands per guild (instant, for development) instead of
-        globally. `guild_ready_timeout`: how long discord.py waits for more GUILD_CREATEs before
-        `ready` (tests shorten it)."""
-        if secrets.discord_token is None:
-            raise ValueError("DISCORD_TOKEN is not set; the Discord adapter cannot start without it")
         self.briefing = briefing
-        self._token = secrets.discord_token
-        self._endpoints = Endpoints(secrets)
-        self.ready_timeout_s = ready_timeout_s
         client_cls = ShardedBriefbotClient if settings.discord_shards else BriefbotClient
         self.client: BriefbotClient = client_cls(briefing, sync_guild_ids=sync_guild_ids,
                                                  guild_ready_timeout=guild_ready_timeout)
-        self._runner: asyncio.Task[None] | None = None
+        self.transport = DiscordTransport(self.client, secrets, ready_timeout_s=ready_timeout_s)
 
     async def start(self) -> None:
-        """Log in, connect the gateway in the background and return once Discord says ready."""
-        try:
-            self._runner = await connect(self.client, self._token.get_secret_value(), self._endpoints,
-                                         ready_timeout_s=self.ready_timeout_s)
-        except BaseException:
-            await self.close()
-            raise
-        log.info("Discord adapter ready as %s", self.client.user)
+        await self.transport.start()
 
     async def close(self) -> None:
-        await self.client.close()
-        if self._runner is not None:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._runner
-            self._runner = None
-        self._endpoints.restore()
+        await self.transport.close()
 
     async def send(self, channel_id: str, reply: Reply) -> str | None:
-        """Post a reply to a channel (the scheduler's digests); returns the first message's id.
-        Raises after discord.py's own retries so the scheduler can record and retry the delivery."""
-        try:
-            channel = self.client.get_partial_messageable(int(channel_id))
-        except ValueError:
-            raise ValueError(f"{channel_id!r} is not a Discord channel id") from None
-        try:
-            sent = await send_all(channel, render(reply))
-        except discord.HTTPException:
-            log.exception("could not post to Discord channel %s", channel_id)
-            raise
-        return str(sent[0].id) if sent else None
+        return await self.transport.send(channel_id, render(reply))

@@ -17,6 +17,7 @@ and how a deployment puts a REST or gateway proxy in front of Discord.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -81,27 +82,68 @@ async def sync_commands(tree: app_commands.CommandTree[Any], guild_ids: Sequence
         log.exception("could not sync Discord application commands")
 
 
-async def connect(client: discord.Client, token: str, endpoints: Endpoints, *,
-                  ready_timeout_s: float = READY_TIMEOUT_S) -> asyncio.Task[None]:
-    """Log in (discord.py runs `setup_hook` there), connect the gateway in the background and return
-    its task once Discord says ready."""
-    endpoints.apply()
-    await client.login(token)
-    if isinstance(client, discord.AutoShardedClient) and endpoints.gateway_url:
-        # With no shard count, AutoShardedClient connects to the URL /gateway/bot returns; asking
-        # for the count ourselves makes it use DEFAULT_GATEWAY, i.e. the configured gateway.
-        client.shard_count = (await client.http.get_bot_gateway())[0]
-    runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
-    runner.add_done_callback(_log_gateway_exit)
-    ready = asyncio.create_task(client.wait_until_ready(), name="discord-ready")
-    done, _ = await asyncio.wait({ready, runner}, timeout=ready_timeout_s, return_when=asyncio.FIRST_COMPLETED)
-    if ready in done:
-        return runner
-    ready.cancel()
-    if runner in done:
-        raise RuntimeError(f"Discord gateway closed before ready: {runner.exception()!r}")
-    runner.cancel()
-    raise TimeoutError(f"Discord did not become ready within {ready_timeout_s:.0f} s")
+class DiscordTransport:
+    """A discord.py client's connection: log in, run the gateway in the background, post to channels, close."""
+
+    def __init__(self, client: discord.Client, secrets: Secrets, *, ready_timeout_s: float = READY_TIMEOUT_S) -> None:
+        if secrets.discord_token is None:
+            raise ValueError("DISCORD_TOKEN is not set; the Discord adapter cannot start without it")
+        self.client = client
+        self.ready_timeout_s = ready_timeout_s
+        self._token = secrets.discord_token
+        self._endpoints = Endpoints(secrets)
+        self._runner: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in (discord.py runs the client's `setup_hook` there), connect the gateway in the background
+        and return once Discord says ready."""
+        try:
+            self._endpoints.apply()
+            await self.client.login(self._token.get_secret_value())
+            if isinstance(self.client, discord.AutoShardedClient) and self._endpoints.gateway_url:
+                # With no shard count, AutoShardedClient connects to the URL /gateway/bot returns; asking
+                # for the count ourselves makes it use DEFAULT_GATEWAY, i.e. the configured gateway.
+                self.client.shard_count = (await self.client.http.get_bot_gateway())[0]
+            self._runner = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+            self._runner.add_done_callback(_log_gateway_exit)
+            await self._wait_until_ready(self._runner)
+        except BaseException:
+            await self.close()
+            raise
+        log.info("Discord adapter ready as %s", self.client.user)
+
+    async def _wait_until_ready(self, runner: asyncio.Task[None]) -> None:
+        ready = asyncio.create_task(self.client.wait_until_ready(), name="discord-ready")
+        done, _ = await asyncio.wait({ready, runner}, timeout=self.ready_timeout_s,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            return
+        ready.cancel()
+        if runner in done:
+            raise RuntimeError(f"Discord gateway closed before ready: {runner.exception()!r}")
+        raise TimeoutError(f"Discord did not become ready within {self.ready_timeout_s:.0f} s")
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._runner is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        self._endpoints.restore()
+
+    async def send(self, channel_id: str, messages: list[DiscordMessage]) -> str | None:
+        """Post messages to a channel (the scheduler's digests); returns the first message's id.
+        Raises after discord.py's own retries so the scheduler can record and retry the delivery."""
+        try:
+            channel = self.client.get_partial_messageable(int(channel_id))
+        except ValueError:
+            raise ValueError(f"{channel_id!r} is not a Discord channel id") from None
+        try:
+            sent = await send_all(channel, messages)
+        except discord.HTTPException:
+            log.exception("could not post to Discord channel %s", channel_id)
+            raise
+        return str(sent[0].id) if sent else None
 
 
 def _log_gateway_exit(task: asyncio.Task[None]) -> None:
