@@ -41,6 +41,7 @@ from bot.briefing.service import BriefingService
 from bot.platforms.slack.app import WORKING, SlackAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
+from summarizers.nlp import get_nlp
 from summarizers.types import Point
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +100,7 @@ def service(tmp_path: Path) -> Iterator[BriefingService]:
     for article in ARTICLES:
         store.add_article(Article(text=article.text, title=article.title, url=article.url,
                                   source=article.source, published=article.published))
+    get_nlp()  # spaCy's one-off load (seconds on a busy machine) happens here, not inside a reply deadline
     yield BriefingService(store, Settings(), load_default_model=False)
     store.close()
 
