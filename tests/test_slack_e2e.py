@@ -24,12 +24,14 @@ import pytest
 from fake_slack import (
     APP_TOKEN,
     BOT_USER_ID,
+    MARK,
     RESPONSE,
     SOCKET_ACK,
     TEAM_ID,
     TOKEN,
     Call,
     FakeSlack,
+    hostile_requests,
     limit_problems,
     pings,
 )
@@ -345,30 +347,6 @@ async def test_url_verification_challenge(adapter: SlackAdapter) -> None:
 
 
 # -- hostile input (issue 15 items 3 and 5) -------------------------------------------------------------
-
-MARK = "BODYMARK"  # in every hostile body: it must never reach the log
-
-
-def hostile_requests(n: int) -> Iterator[tuple[bytes, dict[str, str]]]:
-    """`n` unsigned or malformed requests, cycling through every kind the attack run used."""
-    now = str(int(time.time()))
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
-    js = {"Content-Type": "application/json"}
-    kinds: list[tuple[bytes, dict[str, str]]] = [
-        (bytes(range(256)) * 4 + MARK.encode(), {"Content-Type": "application/octet-stream"}),
-        (f'{{"type": "event_callback", "{MARK}": '.encode(), js),
-        (f"payload=%7Bnot-json-{MARK}".encode(), form),
-        (f"text=%ZZ%E0%A4%A&{MARK}=%".encode(), form),
-        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}),
-        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=0"}),
-        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "1.5e9", "X-Slack-Signature": "v0=0"}),
-        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "sha1=beef"}),
-        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64}),
-        ((MARK * 25_000).encode(), form),  # 200 KB unsigned
-    ]
-    for i in range(n):
-        yield kinds[i % len(kinds)]
-
 
 async def post_raw(adapter: SlackAdapter, body: bytes, headers: dict[str, str],
                    http: aiohttp.ClientSession) -> int:
