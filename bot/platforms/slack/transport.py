@@ -4,10 +4,11 @@ Nothing here knows what `/brief` means; the listener (`app.py`) does. This modul
 and from Slack and survives Slack's bad days.
 
 Two ways in, chosen by the environment:
-- HTTP mode (`SLACK_SIGNING_SECRET`): bolt's aiohttp app served at `POST /slack/events` on
-  `BRIEFBOT_HTTP_HOST`:`BRIEFBOT_HTTP_PORT` in the bot's own event loop (so it runs beside Discord and
-  the scheduler); bolt verifies every request's signature and rejects forged, stale (> 5 min) or unsigned
-  ones with 401.
+- HTTP mode (`SLACK_SIGNING_SECRET`): `POST /slack/events` on `BRIEFBOT_HTTP_HOST`:`BRIEFBOT_HTTP_PORT`,
+  served by aiohttp in the bot's own event loop (so it runs beside Discord and the scheduler). Every
+  request's signature is checked on the raw bytes (`signing.py`) before bolt parses anything: forged,
+  stale (> 5 min) or unsigned requests get 401, malformed ones 400, a replayed one an empty 200, and
+  none of them reaches bolt. Only then is the body handed to bolt (`async_dispatch`).
 - Socket Mode (`SLACK_APP_TOKEN` set): bolt's aiohttp Socket Mode client; no public endpoint needed.
 
 Rate limits: every Web API and `response_url` call retries after a 429 as long as `Retry-After` says
@@ -35,10 +36,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -49,6 +52,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.platforms.slack.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, Refusal, RefusalLog, Signatures
 from bot.render.slack import SlackMessage
 from bot.settings import Secrets
 
@@ -176,6 +180,8 @@ class SlackTransport:
         # token from `authorize`. (Given the token too, bolt would warn that it ignores it.)
         self.app = AsyncApp(name="briefbot", client=AsyncWebClient(base_url=base_url, retry_handlers=self._handlers),
                             authorize=self._authorize, signing_secret=signing_secret)
+        self.signatures = Signatures(signing_secret)
+        self._refusals = RefusalLog()
         self.bot_user_id: str | None = None
         self._pacer = ChannelPacer(message_interval)
         self._runner: web.AppRunner | None = None
@@ -197,11 +203,40 @@ class SlackTransport:
             await self._socket.connect_async()
             log.info("Slack: Socket Mode connected")
             return
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=self.port), access_log=None)
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._events)
+        self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]  # the real port when 0 asked for a free one
         log.info("Slack: serving %s on %s:%d", EVENTS_PATH, self.host, self.port)
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        """One HTTP request from Slack: verified on its raw bytes, then parsed and dispatched by bolt."""
+        verified = await self._verify(request)
+        if isinstance(verified, Refusal):
+            self._refusals.refused(verified, request.remote)
+            return web.Response(status=verified.status, text="" if verified.status == 200 else verified.reason)
+        return await to_aiohttp_response(await self.app.async_dispatch(verified))
+
+    async def _verify(self, request: web.Request) -> AsyncBoltRequest | Refusal:
+        """The bolt request for a signed, readable body, or why there is none."""
+        timestamp, signature = request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)
+        refusal = self.signatures.check_headers(timestamp, signature)
+        if refusal is not None or timestamp is None or signature is None:
+            return refusal or Refusal(401, "unsigned")
+        try:
+            body = await request.read()  # bounded by aiohttp's client_max_size (1 MiB)
+        except web.HTTPRequestEntityTooLarge:
+            return Refusal(413, "body too large")
+        refusal = self.signatures.check(timestamp, signature, body)
+        if refusal is not None:
+            return refusal
+        try:  # bolt parses JSON, forms and the `payload` field in its constructor; Slack never sends such junk
+            return AsyncBoltRequest(body=body.decode("utf-8"), query=request.query_string,
+                                    headers=request.headers)  # type: ignore[arg-type]  # as bolt's adapter does
+        except Exception as exc:
+            return Refusal(400, f"unreadable body ({type(exc).__name__})")
 
     async def sign_in(self, attempts: int | None) -> bool:
         """auth.test with exponential backoff until it answers (True) or `attempts` tries failed for an
@@ -240,6 +275,7 @@ class SlackTransport:
 
     async def stop_serving(self) -> None:
         """Stop accepting requests (HTTP) and stop signing in; Socket Mode stays up for `close`."""
+        self._refusals.flush()
         if self._sign_in_task is not None:
             self._sign_in_task.cancel()
             self._sign_in_task = None
