@@ -22,6 +22,7 @@ from bot.cli import EXIT_OK, EXIT_USAGE, CliError
 from bot.cli.common import out, positive_int, settings, stored_articles
 from bot.render.json import render_json
 from bot.render.text import render_answer
+from bot.text import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _load(paths: list[str]) -> list[Article]:
     articles: list[Article] = []
     for result in load_inputs(paths, settings()):
         if result.error:
-            sys.stderr.write(f"briefbot ask: skipped {result.source}: {result.error}\n")
+            sys.stderr.write(f"briefbot ask: skipped {masked_url(result.source)}: {result.error}\n")
             continue
         articles.extend(result.articles)
     if not articles:

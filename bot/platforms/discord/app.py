@@ -44,6 +44,7 @@ from bot.commands import (
 )
 from bot.render.discord import DiscordMessage, render
 from bot.settings import Secrets, Settings
+from bot.text import masked_url
 
 if TYPE_CHECKING:  # the adapter only needs the interface; importing it would load the whole core
     from bot.briefing.runner import AsyncBriefing
@@ -216,8 +217,8 @@ class DiscordAdapter:
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.secrets.discord_gateway_url)
         if self.secrets.discord_api_url or self.secrets.discord_gateway_url:
             self._saved_endpoints = saved
-            log.info("Discord endpoints overridden: REST %s, gateway %s", discord.http.Route.BASE,
-                     DiscordWebSocket.DEFAULT_GATEWAY)
+            log.info("Discord endpoints overridden: REST %s, gateway %s", masked_url(discord.http.Route.BASE),
+                     masked_url(str(DiscordWebSocket.DEFAULT_GATEWAY)))
 
     def _restore_endpoints(self) -> None:
         if self._saved_endpoints is not None:
