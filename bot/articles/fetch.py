@@ -28,6 +28,7 @@ import httpx
 
 from bot.articles.deadline import deadline_scope, deadline_transport
 from bot.settings import Settings
+from bot.text import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +290,7 @@ def fetch(
                 target = check_url(current, settings, timeout=max(deadline - time.monotonic(), 0.0))
                 result = _get_once(http, target, settings, deadline, etag_sent, modified_sent)
                 if isinstance(result, str):  # a redirect: check and follow the next hop
-                    log.debug("redirect %s -> %s", current, result)
+                    log.debug("redirect %s -> %s", masked_url(current), masked_url(result))
                     current = result
                     continue
                 status, headers, body = result
