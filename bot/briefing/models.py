@@ -22,7 +22,10 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class StoryBrief:
-    """One story: its three things to know and every outlet's link to it."""
+    """One story: its three things to know and every outlet's link to it.
+
+    `outlets` are the distinct outlets behind the story; `update` marks a story an earlier digest of the
+    channel already carried, whose points then tell only what is new since (see `note`)."""
 
     title: str
     points: tuple[Point, ...]
@@ -30,6 +33,9 @@ class StoryBrief:
     published: datetime | None = None
     note: str | None = None
     article_ids: tuple[int, ...] = ()
+    outlets: tuple[str, ...] = ()
+    story_id: int | None = None
+    update: bool = False
 
 
 @dataclass(frozen=True, slots=True)
