@@ -76,7 +76,7 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
             pass
     # Say once, at start-up, whether the abstractive model is usable (loading it happens here, not mid-request).
     await briefing.call(lambda: service.model)
-    scheduler = DigestScheduler(store, service, adapters, settings)
+    scheduler = DigestScheduler(store, briefing, adapters, settings)
     started: list[PlatformAdapter] = []
     try:
         for name, adapter in adapters.items():
@@ -88,6 +88,7 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
         if on_ready is not None:
             on_ready(Running(scheduler, adapters))
         await stop.wait()
+        await scheduler.close()  # sends in flight may finish; the rest end `unconfirmed`, never `sending`
     finally:
         scheduler.shutdown()
         for adapter in started:
