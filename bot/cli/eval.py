@@ -24,8 +24,10 @@ from summarizers.evaluation.rouge import (
     format_report,
     load_jsonl,
 )
+from summarizers.evaluation.trust import format_trust, trust_stats
 from summarizers.methods.abstractive import ModelUnavailable, load_model
 from summarizers.methods.three_things import three_things
+from summarizers.types import ThreeThings
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,10 @@ def _length(value: str) -> Length:
     return "reference" if value == "reference" else positive_int(value)
 
 
-def model_methods(spec: str) -> dict[str, Callable[[], SummaryFn]]:
+def model_methods(spec: str, results: list[ThreeThings] | None = None) -> dict[str, Callable[[], SummaryFn]]:
     """Methods that use the configured model. They are registered here, not in summarizers/, because
-    only the application knows the settings; "all" leaves them out (a model run takes minutes)."""
+    only the application knows the settings; "all" leaves them out (a model run takes minutes).
+    Three-things results are appended to `results` (when given) for the trust figures."""
 
     def three() -> SummaryFn:
         try:
@@ -74,7 +77,14 @@ def model_methods(spec: str) -> dict[str, Callable[[], SummaryFn]]:
         except ModelUnavailable as exc:
             log.warning("three-things: %s; scoring its extractive fallback", exc)
             model = None
-        return lambda text, count, *, title=None: list(three_things(text, title=title, model=model).points)
+
+        def summarize(text: str, count: int, *, title: str | None = None) -> list[object]:
+            result = three_things(text, title=title, model=model)
+            if results is not None:
+                results.append(result)
+            return list(result.points)
+
+        return summarize
 
     def abstractive() -> SummaryFn:
         model = load_model(spec)
@@ -95,7 +105,8 @@ def method_names(method: str, known: Mapping[str, object] = METHODS) -> list[str
 
 
 def run(args: argparse.Namespace) -> int:
-    known = {**METHODS, **model_methods(settings().model)}
+    three_results: list[ThreeThings] = []
+    known = {**METHODS, **model_methods(settings().model, three_results)}
     names = method_names(args.method, known)
     try:
         records = load_jsonl(args.file)
@@ -109,4 +120,6 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"cannot load a method: {exc}") from exc
     report = evaluate(records, methods, length=args.length, source=args.file)
     sys.stdout.write(format_report(report))
+    if three_results:
+        sys.stdout.write(format_trust(trust_stats(three_results[1:])))  # [0] is the untimed warm-up call
     return 0

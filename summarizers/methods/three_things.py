@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
-from summarizers.methods.attribution import attribute
+from summarizers.methods.attribution import Attribution, attribute
 from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
 from summarizers.methods.verify import Issue, check_point, content_words
 from summarizers.segment import split_sentences, tokenize_words
@@ -56,7 +56,9 @@ INSTRUCTION = (
     '"by mistake". Start each line with "- ".'
 )
 
-_BULLET = re.compile(r"^\s*(?:[-*•–—]+|\(?\d{1,2}[.):]|(?:point|fact)\s*\d{1,2}\s*[:.)-])\s*", re.IGNORECASE)
+_BULLET = re.compile(  # one or more markers: "- ", "1. ", "- - " (small models stutter), "Point 2:"
+    r"^\s*(?:(?:[-*•–—]+|\(?\d{1,2}[.):]|(?:point|fact)\s*\d{1,2}\s*[:.)-])\s*)+", re.IGNORECASE
+)
 _LABEL = re.compile(r"^[^.!?:]{1,60}:\s+(?=\S)")  # "Technical glitches: The talk began late."
 _MARKUP = re.compile(r"\*\*|__|`")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -269,6 +271,16 @@ def verbatim(point: str, sources: Sequence[Sentence]) -> bool:
     )
 
 
+def _rewritable(issues: Sequence[Issue]) -> Attribution | None:
+    """The attribution to restore when that is all a point got wrong: the claim is the source's, and any
+    hedge it dropped sits under a stance the rewrite keeps ("hopes Manchester can ..." -> "X hopes ...")."""
+    found = next((i.attribution for i in issues if i.check == "attribution"), None)
+    if found is None or not found.named:
+        return None
+    others = {i.check for i in issues} - {"attribution"}
+    return found if not others or (others == {"qualifier"} and found.stance) else None
+
+
 def _grounded(
     bullets: Sequence[str], text: str, title: str | None, candidates: Sequence[_Candidate], model_name: str
 ) -> ThreeThings:
@@ -281,11 +293,11 @@ def _grounded(
         words = content_words(bullet)
         if not issues and any(overlapping_points(words, content_words(p.text)) for p in points):
             issues = [Issue("repeat", "repeats an earlier point")]
-        attribution = issues[0].attribution if issues and all(i.check == "attribution" for i in issues) else None
+        attribution = _rewritable(issues)
         if not issues:
             points.append(Point(bullet, sources, "extractive" if verbatim(bullet, sources) else "abstractive"))
             continue
-        if attribution is not None and attribution.named:
+        if attribution is not None:
             rewritten = attribute(bullet, attribution)
             checks.append(CheckResult(bullet, "attribution", issues[0].detail, "rewritten"))
             log.info("three things: %r states a claim as fact; rewritten as %r", bullet, rewritten)

@@ -145,19 +145,24 @@ def _point_hedged(doc: Any) -> bool:
 
 
 def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
-    """(agent, patient) head words of `verb`, with the passive undone ("was hit by X": X is the agent)."""
+    """(agent, others) head words of `verb`: the doer, and the done-to (object, passive subject, "to X",
+    "against X"), with the passive undone ("was hit by X": X is the agent)."""
     agent: set[str] = set()
-    patient: set[str] = set()
+    others: set[str] = set()
     for c in verb.children:
         if c.dep_ == "nsubj":
             agent |= _phrase_words(c)
-        elif c.dep_ in {"dobj", "nsubjpass"}:
-            patient |= _phrase_words(c)
+        elif c.dep_ in {"dobj", "nsubjpass", "dative", "iobj"} and c.pos_ != "ADP":
+            others |= _phrase_words(c)
         elif c.dep_ == "agent":
             for g in c.children:
                 if g.dep_ == "pobj":
                     agent |= _phrase_words(g)
-    return agent, patient
+        elif c.dep_ in {"prep", "dative"} and c.lower_ in {"to", "against", "with", "for", "on", "at"}:
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    others |= _phrase_words(g)
+    return agent, others
 
 
 def _phrase_words(tok: Any) -> set[str]:
@@ -230,8 +235,7 @@ def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
             issues.append(Issue("qualifier", f"drops '{hedges[0]}' from '{sv.text}'"))
         p_agent, p_patient = _role_heads(pv)
         s_agent, s_patient = _role_heads(sv)
-        if (p_agent and p_patient and (p_agent & s_patient) and not (p_agent & s_agent)
-                and not (p_patient & s_patient)):
+        if p_agent and s_agent and (p_agent & s_patient) and (s_agent & p_patient) and not (p_agent & s_agent):
             issues.append(Issue("roles", f"swaps who does what: '{pv.text}' has its subject and object reversed"))
         if _future(pv) and _past(sv) and not _future(sv):
             issues.append(Issue("tense", f"says '{pv.text}' will happen; the source says it did"))
