@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from summarizers.nlp import get_nlp
+from summarizers.nlp import parse
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
     With several cues ("X said he hoped ..."), the source is the outermost named speaker and a stance
     verb inside ("hoped") is kept as `stance`, so a rewrite says "X hopes", not "X said".
     """
-    doc = doc if doc is not None else get_nlp()(sentence)
+    doc = doc if doc is not None else parse(sentence)
     for tok in doc:
         # "according to X, ..." (also "according to a leaked memo")
         if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
@@ -149,7 +149,7 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
 
 def has_attribution(point: str, doc: Any = None) -> bool:
     """Whether `point` itself says whose claim it states (a cue word, "according to", or a quote)."""
-    doc = doc if doc is not None else get_nlp()(point)
+    doc = doc if doc is not None else parse(point)
     if _QUOTE.search(point):
         return True
     return any(cue_lemma(t) in POINT_CUES or t.lower_ in POINT_CUES for t in doc)
@@ -169,7 +169,7 @@ def _third_person(lemma: str) -> str:
 
 def attribute(point: str, attribution: Attribution) -> str:
     """`point` restated as `attribution.source`'s claim; a stance ("hopes", "believes") is kept as such."""
-    doc = get_nlp()(point)
+    doc = parse(point)
     body = _lower_first(point.strip(), doc)
     source = attribution.source.strip()
     if attribution.stance:

@@ -31,7 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from summarizers.nlp import get_nlp
+from summarizers.nlp import parse
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +299,7 @@ def unsupported_terms(
         if not _number_supported(value, scale, source_values, source_words):
             terms.append(surface)
 
-    doc = get_nlp()(point)
+    doc = parse(point)
     in_entity: set[int] = set()
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))

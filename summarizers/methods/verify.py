@@ -35,7 +35,7 @@ from summarizers.methods.attribution import (
 )
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 from summarizers.methods.grounding import unsupported_terms
-from summarizers.nlp import get_nlp
+from summarizers.nlp import parse
 from summarizers.segment import tokenize_words
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,9 @@ def best_sentence(point_doc: Any, sources: Sequence[str]) -> tuple[Any, float] |
     target = _content(point_doc)
     if not target or not sources:
         return None
-    nlp = get_nlp()
     best: tuple[Any, float] | None = None
     for text in sources:
-        doc = nlp(text)
+        doc = parse(text)
         share = len(_content(doc) & target) / len(target)
         if best is None or share > best[1]:
             best = (doc, share)
@@ -198,8 +197,7 @@ def best_sentence(point_doc: Any, sources: Sequence[str]) -> tuple[Any, float] |
 
 def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
     """How `point` departs from what its source sentences say (empty: no departure found)."""
-    nlp = get_nlp()
-    pdoc = nlp(point)
+    pdoc = parse(point)
     found = best_sentence(pdoc, sources)
     if found is None:
         return []
@@ -274,14 +272,13 @@ def _attribution_covering(pdoc: Any, sources: Sequence[str]) -> Attribution | No
     target = _content(pdoc)
     if not target:
         return None
-    nlp = get_nlp()
     best: tuple[float, Attribution] | None = None
     for text in sources:
-        sdoc = nlp(text)
+        sdoc = parse(text)
         attribution = attribution_of(text, sdoc)
         if attribution is None:
             continue
-        content = _content(nlp(text[attribution.content_start : attribution.content_end]))
+        content = _content(parse(text[attribution.content_start : attribution.content_end]))
         share = len(content & target) / len(target)
         if share >= 0.5 and (best is None or share > best[0]):
             best = (share, attribution)
