@@ -44,18 +44,40 @@ class Point:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What a check did to a model-written point: "rejected" (replaced) or "rewritten" (e.g. attributed).
+
+    Kept in the result so a reader of the JSON can see which checks rejected what, and why.
+    """
+
+    text: str
+    check: str
+    reason: str
+    action: str = "rejected"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"text": self.text, "check": self.check, "reason": self.reason, "action": self.action}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(data["text"], data["check"], data["reason"], data.get("action", "rejected"))
+
+
+@dataclass(frozen=True, slots=True)
 class ThreeThings:
     """The "three things to know": at most three points; `note` explains when there are fewer.
 
     `model` names the model whose wording survived the grounding check (None: all extractive);
-    `fallback` says why a model that was asked did not answer ("timeout", "error"), so callers
-    don't cache a transient failure as that model's result.
+    `fallback` says why a model that was asked did not answer ("timeout", "error") or why none of its
+    points survived ("rejected"), so callers don't cache a transient failure as that model's result;
+    `checks` lists each model point a check rejected or rewrote, with the check's reason.
     """
 
     points: tuple[Point, ...]
     note: str | None = None
     model: str | None = None
     fallback: str | None = None
+    checks: tuple[CheckResult, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"points": [p.as_dict() for p in self.points]}
@@ -63,12 +85,22 @@ class ThreeThings:
             out["note"] = self.note
         if self.model:
             out["model"] = self.model
+        if self.fallback:
+            out["fallback"] = self.fallback
+        if self.checks:
+            out["checks"] = [c.as_dict() for c in self.checks]
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ThreeThings:
         """Inverse of `as_dict` (cached summaries are stored in that shape)."""
-        return cls(tuple(Point.from_dict(p) for p in data.get("points", [])), data.get("note"), data.get("model"))
+        return cls(
+            tuple(Point.from_dict(p) for p in data.get("points", [])),
+            data.get("note"),
+            data.get("model"),
+            data.get("fallback"),
+            tuple(CheckResult.from_dict(c) for c in data.get("checks", [])),
+        )
 
 
 @dataclass(frozen=True, slots=True)
