@@ -15,11 +15,12 @@ missed one), and both read the shared spaCy parse (`summarizers.nlp`):
   same measure in similar sentences (they share content words besides the figure) and no value of one
   appears among the other's values for that measure. Values compare numerically (grounding's
   `number_mentions`), so "£2.3bn" and "£2.3 billion", "twenty thousand" and "20,000" agree.
-* claims: a clause's subject (its name words, or the noun), verb lemma (with its particle: "call off")
-  and object give the claim; its polarity (a `neg` child) and status ("done": past or perfect;
+* claims: a clause's verb lemma (with its particle: "call off"), its agent and its theme (name words,
+  or the noun; the passive's subject is its theme, so "police arrested Dray" and "Dray was not
+  arrested" are one act) give the claim; its polarity (a `neg` child) and status ("done": past or perfect;
   "planned": will/would/shall/going to/set to; "possible": may/might/could) give its reading.
-  Two outlets contradict each other when the same subject does the same thing (objects, where both
-  name one, alike) and one negates what the other affirms, or one says it is done and the other that it
+  Two outlets contradict each other when they report the same act (same verb, a shared agent or theme,
+  no participant named differently) and one negates what the other affirms, or one says it is done and the other that it
   is still to come. Speech verbs ("said") are not claims. Pronoun subjects are skipped: resolving them
   across sentences is guesswork.
 """
@@ -86,10 +87,10 @@ class _Figure:
 class _Statement:
     outlet: str
     article: int
-    subject: frozenset[str]
+    agent: frozenset[str]  # who does it: the active subject or the passive's "by" phrase
+    theme: frozenset[str]  # what it is done to: the object or the passive subject
     subject_text: str
     verb: str
-    obj: str | None
     negated: bool
     status: str
     phrase: str
@@ -256,22 +257,45 @@ def _statements(doc: Any, source: SourceText, sentence: Sentence) -> list[_State
         subject = _subject(verb)
         if subject is None or subject.pos_ == "PRON":
             continue
-        names = frozenset(
-            fold_word(t.text) for t in subject.subtree
-            if t.pos_ == "PROPN" and fold_word(t.text) not in IGNORED_IN_NAMES
-        )
-        key = names or frozenset({subject.lemma_.lower()})
+        passive = subject.dep_ == "nsubjpass"
+        by = next((c for c in verb.children if c.dep_ == "agent"), None)
+        by_object = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+        obj = next((c for c in verb.children if c.dep_ in ("dobj", "attr")), None)
+        agent = by_object if passive else subject
+        theme = subject if passive else obj
+        # "Police arrested Dray" and "Dray was not arrested" are about the same act on the same person.
         particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), "")
-        obj = next((c.lemma_.lower() for c in verb.children if c.dep_ in ("dobj", "attr")), None)
         negated = any(c.dep_ == "neg" for c in verb.children) or any(
             c.dep_ == "neg" for c in verb.head.children if verb.dep_ == "xcomp"
         )
-        status = _status(verb)
         lemma = f"{verb.lemma_.lower()} {particle}".strip()
-        phrase = _clause_phrase(doc, subject, verb)
-        out.append(_Statement(source.outlet, source.article, key, subject.text, lemma, obj, negated, status,
-                              phrase, sentence))
+        shown = theme if theme is not None and agent is None else subject
+        out.append(_Statement(source.outlet, source.article, _participant(agent), _participant(theme),
+                              shown.text, lemma, negated, _status(verb), _clause_phrase(doc, subject, verb),
+                              sentence))
     return out
+
+
+def _participant(token: Any | None) -> frozenset[str]:
+    """A participant as its name words ("Clara Voss" -> {clara, voss}, titles dropped) or its noun."""
+    if token is None or token.pos_ == "PRON":
+        return frozenset()
+    names = frozenset(
+        fold_word(t.text) for t in token.subtree
+        if t.pos_ == "PROPN" and fold_word(t.text) not in IGNORED_IN_NAMES
+    )
+    return names or frozenset({token.lemma_.lower()})
+
+
+def _same_act(a: _Statement, b: _Statement) -> bool:
+    """Same verb, done by the same agent or to the same theme, and no participant named differently."""
+    if a.verb != b.verb:
+        return False
+    agents = bool(a.agent and b.agent)
+    themes = bool(a.theme and b.theme)
+    if (agents and not a.agent & b.agent) or (themes and not a.theme & b.theme):
+        return False
+    return agents or themes
 
 
 def _subject(verb: Any) -> Any | None:
@@ -338,9 +362,7 @@ def _claim_disagreements(statements: Sequence[_Statement]) -> list[Disagreement]
             continue
         group = [a]
         for j, b in enumerate(statements):
-            if j <= i or j in used or b.outlet == a.outlet or b.verb != a.verb or not (a.subject & b.subject):
-                continue
-            if a.obj and b.obj and a.obj != b.obj:
+            if j <= i or j in used or b.outlet == a.outlet or not _same_act(a, b):
                 continue
             if _contradict(a, b):
                 group.append(b)
@@ -350,9 +372,7 @@ def _claim_disagreements(statements: Sequence[_Statement]) -> list[Disagreement]
         used.add(i)
         # Outlets that agree with either side join it.
         for j, c in enumerate(statements):
-            if j in used or c.verb != a.verb or not (a.subject & c.subject) or c.outlet in {g.outlet for g in group}:
-                continue
-            if a.obj and c.obj and a.obj != c.obj:
+            if j in used or not _same_act(a, c) or c.outlet in {g.outlet for g in group}:
                 continue
             if any(_reading(c) == _reading(g) for g in group):
                 group.append(c)

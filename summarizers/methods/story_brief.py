@@ -9,9 +9,9 @@ and learn where they differ, instead of one outlet's version presented as the st
   and number the point states (`grounding.unsupported_terms`), so an outlet giving a different figure
   is never cited for it;
 * extractive path (no model): each article's usable sentences are ranked by the extractive ranker;
-  a sentence scores by its rank in its article plus AGREEMENT_WEIGHT for the share of other outlets
-  that report the same fact (a sentence sharing most of its content words). The main event, which
-  every outlet leads with, comes first; a fact already cited for a point is not picked again from
+  a sentence scores by its rank in its article, plus LEAD_WEIGHT for an article's first sentence,
+  plus AGREEMENT_WEIGHT for the share of other outlets that report the same fact (a sentence sharing
+  most of its content words). The main event, which every outlet leads with, comes first; a fact already cited for a point is not picked again from
   another outlet;
 * abstractive path: the model reads the best sentences of all outlets, each labelled with its outlet,
   and writes three bullets; a bullet no outlet supports, or that repeats a point, is replaced by the
@@ -68,6 +68,7 @@ MIN_WORDS, MAX_WORDS = 6, 80  # a usable sentence's length in words (as three_th
 SAME_FACT = 0.5  # share of the shorter sentence's content words two outlets' sentences must share
 MIN_SHARED_WORDS = 3
 AGREEMENT_WEIGHT = 1.0  # added for every other outlet reporting a fact, as a share of the others
+LEAD_WEIGHT = 0.5  # added for an article's first usable sentence: news leads with the main event
 MIN_SUPPORT = 0.5  # share of a point's content words an outlet's sentences must contain to be cited
 MAX_DISAGREEMENTS = 5
 STATES_CLAIM = 0.5  # share of a disputed claim's content words a point must hold to be about it
@@ -192,6 +193,8 @@ def _facts(candidates: Sequence[_Candidate], links: Sequence[StoryLink]) -> list
     outlets = {c.outlet for c in candidates}
     others = max(1, len(outlets) - 1)
     facts: list[_Fact] = []
+    leads = {min((c for c in candidates if c.article == a), key=lambda c: c.sentence.start).sentence
+             for a in {c.article for c in candidates}}
     for c in candidates:
         best: dict[str, tuple[float, _Candidate]] = {}
         for d in candidates:
@@ -201,7 +204,8 @@ def _facts(candidates: Sequence[_Candidate], links: Sequence[StoryLink]) -> list
             if sim >= SAME_FACT and sim > best.get(d.outlet, (0.0, d))[0]:
                 best[d.outlet] = (sim, d)
         agreeing = len(best)
-        score = 1.0 / (1.0 + 0.5 * c.rank) + AGREEMENT_WEIGHT * agreeing / others
+        score = (1.0 / (1.0 + 0.5 * c.rank) + AGREEMENT_WEIGHT * agreeing / others
+                 + (LEAD_WEIGHT if c.sentence in leads else 0.0))
         facts.append(_Fact(c, score, {d.article: d.sentence for _sim, d in best.values()}))
     facts.sort(key=lambda f: (-f.score, f.candidate.article, f.candidate.sentence.start))
     return facts
