@@ -12,16 +12,18 @@ missed one), and both read the shared spaCy parse (`summarizers.nlp`):
   generic nouns and bare numbers the predicate ("12 people were killed", "50 were injured"), with the
   casualty words folded together (killed/died/dead/death toll), and for percentages the thing they
   measure ("turnout was 61 percent", "a 5 percent increase"). Two outlets disagree when they give the
-  same measure in similar sentences (they share content words besides the figure) and no value of one
+  same measure in related sentences (they share most content words besides the figure) and no value of one
   appears among the other's values for that measure. Values compare numerically (grounding's
   `number_mentions`), so "£2.3bn" and "£2.3 billion", "twenty thousand" and "20,000" agree.
 * claims: a clause's verb lemma (with its particle: "call off"), its agent and its theme (name words,
   or the noun; the passive's subject is its theme, so "police arrested Dray" and "Dray was not
   arrested" are one act) give the claim; its polarity (a `neg` child) and status ("done": past or perfect;
-  "planned": will/would/shall/going to/set to; "possible": may/might/could) give its reading.
+  "planned": will/would/shall/going to/set to; "possible": may/might/could/should) give its reading.
   Two outlets contradict each other when they report the same act (same verb, a shared agent or theme,
   no participant named differently) and one negates what the other affirms, or one says it is done and the other that it
-  is still to come. Speech verbs ("said") are not claims. Pronoun subjects are skipped: resolving them
+  is still to come; a hedged claim ("possible") contradicts nothing. Speech and thinking verbs ("said",
+  "meant") are not claims. A share, an amount and a count never compare ("90% of delegates",
+  "2,383 delegates"). Pronoun subjects are skipped: resolving them
   across sentences is guesswork.
 """
 
@@ -51,15 +53,18 @@ MEASURE_CLASSES: dict[str, str] = {
 GENERIC_NOUNS = frozenset("people person resident civilian child adult man woman victim other".split())
 UNIT_NOUNS = frozenset("percent %".split())
 SKIPPED_ENTITIES = frozenset({"DATE", "TIME", "ORDINAL"})
+# Saying and thinking verbs report someone's words or mind, not an event; their objects are not claims.
 SPEECH_LEMMAS = frozenset(
     """say tell add write tweet reply continue explain insist shout declare recall note argue warn joke
-    laugh quip post report announce claim confirm deny state""".split()
+    laugh quip post report announce claim confirm deny state mean think believe suggest hope want feel
+    know seem appear""".split()
 )
 QUALIFIERS = frozenset("at least most more than over nearly almost about around some up to roughly".split())
 PLANNED_AUX = frozenset({"will", "would", "shall", "'ll", "wo"})
-POSSIBLE_AUX = frozenset({"may", "might", "could", "can"})
+POSSIBLE_AUX = frozenset({"may", "might", "could", "can", "should", "must", "ought"})
 PLANNING_VERBS = frozenset({"plan", "expect", "set", "due", "intend", "go", "schedule", "prepare"})
 MIN_SHARED_WORDS = 2  # content words (besides the figures) two sentences share to be about one fact
+RELATED_SHARE = 0.4  # ... and this share of the shorter sentence's content words
 MAX_PHRASE_TOKENS = 12
 
 
@@ -104,11 +109,18 @@ def find_disagreements(sources: Sequence[SourceText]) -> list[Disagreement]:
     nlp = get_nlp()
     figures: list[_Figure] = []
     statements: list[_Statement] = []
-    for source in sources:
-        for sentence in source.sentences:
-            doc = nlp(sentence.text)
-            figures += _figures(doc, source, sentence)
-            statements += _statements(doc, source, sentence)
+    # Outlets can only disagree in sentences about the same fact, so only sentences with a related one
+    # in another outlet are parsed (spaCy is nearly all of the cost).
+    words = {(source.article, sentence): content_words(sentence.text)
+             for source in sources for sentence in source.sentences}
+    pairs = [
+        (source, sentence) for source in sources for sentence in source.sentences
+        if any(_related(words[(source.article, sentence)], words[(other.article, s)])
+               for other in sources if other.outlet != source.outlet for s in other.sentences)
+    ]
+    for (source, sentence), doc in zip(pairs, nlp.pipe(s.text for _, s in pairs), strict=True):
+        figures += _figures(doc, source, sentence)
+        statements += _statements(doc, source, sentence)
     return _number_disagreements(figures) + _claim_disagreements(statements)
 
 
@@ -132,6 +144,7 @@ def _figures(doc: Any, source: SourceText, sentence: Sentence) -> list[_Figure]:
         measure, marks = _measure(anchor, span)
         if measure is None:
             continue
+        measure += _unit(surface)
         out.append(_Figure(source.outlet, source.article, measure, value, _phrase(doc, span, marks),
                            sentence, words))
     return out
@@ -182,6 +195,17 @@ def _predicate(token: Any) -> Any | None:
     return None
 
 
+def _unit(surface: str) -> str:
+    """" (%)" for a share, " (money)" for an amount: "90% of delegates" and "2,383 delegates" differ in
+    kind, not value."""
+    lower = surface.lower()
+    if "%" in lower or "cent" in lower:
+        return " (%)"
+    if surface[:1] in "$£€":
+        return " (money)"
+    return ""
+
+
 def _fold_measure(lemma: str) -> str:
     lemma = lemma.lower()
     return MEASURE_CLASSES.get(lemma, lemma)
@@ -216,7 +240,7 @@ def _number_disagreements(figures: Sequence[_Figure]) -> list[Disagreement]:
             for b in found:
                 if a.outlet >= b.outlet or _close(a.value, b.value):
                     continue
-                if values[a.outlet] & values[b.outlet] or _shared(a.words, b.words) < MIN_SHARED_WORDS:
+                if values[a.outlet] & values[b.outlet] or not _related(a.words, b.words):
                     continue
                 chosen.setdefault(a.outlet, a)
                 chosen.setdefault(b.outlet, b)
@@ -224,13 +248,13 @@ def _number_disagreements(figures: Sequence[_Figure]) -> list[Disagreement]:
             continue
         # Outlets that give one of the disputed values for this measure in a related sentence join in.
         for f in found:
-            if f.outlet not in chosen and any(_shared(f.words, c.words) >= MIN_SHARED_WORDS for c in chosen.values()):
+            if f.outlet not in chosen and any(_related(f.words, c.words) for c in chosen.values()):
                 chosen[f.outlet] = f
         claims = tuple(Claim(f.outlet, f.article, f.phrase, _format_value(f.value), f.sentence)
                        for f in sorted(chosen.values(), key=lambda f: f.article))
         if len({c.value for c in claims}) >= 2:
             log.debug("outlets disagree on %s: %s", measure, [(c.outlet, c.value) for c in claims])
-            out.append(Disagreement("number", measure, claims))
+            out.append(Disagreement("number", measure.split(" (")[0], claims))
     return out
 
 
@@ -238,8 +262,16 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _shared(a: frozenset[str], b: frozenset[str]) -> int:
-    return len({w for w in a & b if not any(ch.isdigit() for ch in w)})
+def _related(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sentences report the same fact apart from their figures: they share at least
+    MIN_SHARED_WORDS content words besides numbers, and RELATED_SHARE of the shorter one's."""
+    a, b = _wordy(a), _wordy(b)
+    shared = len(a & b)
+    return shared >= MIN_SHARED_WORDS and shared >= RELATED_SHARE * min(len(a), len(b))
+
+
+def _wordy(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for w in words if not any(ch.isdigit() for ch in w))
 
 
 def _format_value(value: float) -> str:
@@ -347,6 +379,8 @@ def _reading(s: _Statement) -> str:
 
 
 def _contradict(a: _Statement, b: _Statement) -> bool:
+    if "possible" in (a.status, b.status):  # "should pay", "may resign": a hedge contradicts nothing
+        return False
     if a.negated != b.negated:
         neg, pos = (a, b) if a.negated else (b, a)
         # "did not sign" and "will sign" can both be true; everything else with opposite polarity cannot.

@@ -71,6 +71,7 @@ AGREEMENT_WEIGHT = 1.0  # added for every other outlet reporting a fact, as a sh
 LEAD_WEIGHT = 0.5  # added for an article's first usable sentence: news leads with the main event
 MIN_SUPPORT = 0.5  # share of a point's content words an outlet's sentences must contain to be cited
 MAX_DISAGREEMENTS = 5
+CHECKED_SENTENCES = 15  # best-ranked sentences per article searched for disagreements
 STATES_CLAIM = 0.5  # share of a disputed claim's content words a point must hold to be about it
 
 _OUTLET_LABEL = re.compile(r"^\s*\[[^\]\n]{1,80}\]\s*[:-]?\s*")
@@ -112,11 +113,14 @@ def brief_story(
     if len(usable) == 1:
         return _single(articles[usable[0]], usable[0], links, model, timeout_s, max_new_tokens)
     sentences = {i: split_sentences(articles[i].text) for i in usable}
-    candidates = [c for i in usable for c in _candidates(articles[i], i, links[i].outlet)]
-    facts = _facts(candidates, links)
-    disagreements = tuple(find_disagreements(
-        [SourceText(links[i].outlet, i, sentences[i]) for i in usable]
-    )[:MAX_DISAGREEMENTS])
+    ranked = {i: _candidates(articles[i], i, links[i].outlet) for i in usable}
+    candidates = [c for i in usable for c in ranked[i]]
+    facts = _facts(candidates)
+    # The facts worth a brief are among each article's best sentences; parsing only those keeps a long
+    # article from costing seconds and a side remark from raising a false "outlets differ".
+    checked = [SourceText(links[i].outlet, i, sorted((c.sentence for c in ranked[i][:CHECKED_SENTENCES]),
+                                                      key=lambda s: s.start)) for i in usable]
+    disagreements = tuple(find_disagreements(checked)[:MAX_DISAGREEMENTS])
     fallback: str | None = None
     model_name: str | None = None
     if model is None or not facts:
@@ -187,7 +191,7 @@ def same_fact(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / min(len(a), len(b))
 
 
-def _facts(candidates: Sequence[_Candidate], links: Sequence[StoryLink]) -> list[_Fact]:
+def _facts(candidates: Sequence[_Candidate]) -> list[_Fact]:
     """Every candidate as a fact, scored by its rank in its article and by how many other outlets
     report it too; best first."""
     outlets = {c.outlet for c in candidates}
