@@ -8,6 +8,7 @@ with the real SmolLM2 test model, whose facts are poor: those checks are on stru
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
@@ -215,12 +216,12 @@ def test_with_the_smollm2_test_model(tmp_path: Path, monkeypatch: pytest.MonkeyP
     from summarizers.methods.abstractive import load_model
     from summarizers.runtime import packaged
 
-    monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path))
+    if not os.environ.get(packaged.CACHE_ENV):  # a run may point at an already assembled copy
+        monkeypatch.setenv(packaged.CACHE_ENV, str(tmp_path))
     model = load_model("smollm2", device="cpu")
-    for story_id in ("flood-deaths", "minister-resigns"):
-        arts = articles(story_id)
-        brief = brief_story(arts, model=model, max_new_tokens=96)
-        assert len(brief.points) == 3 and brief.fallback is None
-        assert brief.model in (None, model.name)
-        assert_well_formed(brief, arts)
-        assert brief.disagreements == extractive(story_id).disagreements
+    arts = articles("flood-deaths")
+    brief = brief_story(arts, model=model, max_new_tokens=96)
+    assert len(brief.points) == 3 and brief.fallback is None
+    assert brief.model in (None, model.name)
+    assert_well_formed(brief, arts)
+    assert brief.disagreements == extractive("flood-deaths").disagreements
