@@ -17,7 +17,17 @@ from bot.render import slack as slack_render
 from bot.render import text as text_render
 from bot.render.json import to_dict
 from summarizers.methods.story_brief import brief_story
-from summarizers.types import Point, SourceArticle
+from summarizers.types import (
+    Citation,
+    Claim,
+    Disagreement,
+    Point,
+    Sentence,
+    SourceArticle,
+    StoryLink,
+    StoryPoint,
+    StoryThreeThings,
+)
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LABELLED = Path(__file__).parent / "fixtures" / "stories" / "labelled.json"
@@ -98,3 +108,24 @@ def test_a_one_outlet_story_renders_as_before() -> None:
     plain = StoryBrief("One", (Point("A fact.", ()),), (Link("One", "https://a.example/1", "A"),), NOW)
     out = text_render.render(Digest("h", (plain,), NOW))
     assert "outlets" not in out and "differ" not in out
+
+
+def test_hostile_claims_and_outlets_never_ping_or_link() -> None:
+    said = Sentence(EVIL, 0, len(EVIL))
+    claims = (Claim(EVIL, 0, f"{EVIL} 12 dead", "12", said), Claim("B", 1, f"15 dead {EVIL}", "15", said))
+    brief = StoryThreeThings(
+        (StoryPoint(f"12 dead {EVIL}", (Citation(EVIL, 0, (said,)),), disagreements=(0,)),),
+        (StoryLink(EVIL, EVIL, "https://a.example/1"), StoryLink("B", "b", "https://b.example/2")),
+        (Disagreement("number", "dead", claims),),
+    )
+    evil = StoryBrief(EVIL, (Point(f"12 dead {EVIL}", (said,)),),
+                      (Link(EVIL, "https://a.example/1", EVIL), Link("b", "https://b.example/2", "B")), NOW,
+                      outlets=(EVIL, "B"), outlet_brief=brief)
+    reply = Digest("h", (evil,), NOW)
+    for m in discord_render.render(reply):
+        shown = json.dumps([e.to_dict() for e in m.embeds]) + m.content
+        assert not LIVE_DISCORD.search(shown) and "](https://evil" not in shown
+    for m in slack_render.render(reply):
+        assert pings(m.text, m.blocks) == [] and limit_problems(m.text, m.blocks) == []
+        sections = json.dumps([b for b in m.blocks if b["type"] == "section"], ensure_ascii=False)
+        assert "<https://evil.example" not in sections
