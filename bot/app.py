@@ -88,6 +88,7 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
         if on_ready is not None:
             on_ready(Running(scheduler, adapters))
         await stop.wait()
+        await scheduler.close()  # sends in flight may finish; the rest end `unconfirmed`, never `sending`
     finally:
         scheduler.shutdown()
         for adapter in started:

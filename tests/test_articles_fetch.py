@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -372,3 +373,100 @@ def test_connection_refused_is_a_clear_error(server: LocalServer) -> None:
 def test_invalid_url(url: str) -> None:
     with pytest.raises(FetchError, match="^invalid URL"):
         fetch(url, Settings())
+
+
+# -- an overall deadline, whatever the server does (issue 15 item 1) -------------------------------------
+
+
+class TrickleServer:
+    """A raw TCP server on 127.0.0.1 that answers every connection by sending `prefix`, then `drip` one byte
+    every `interval` seconds for up to `duration` seconds: a response whose headers (or TLS handshake, or body)
+    never finish, though each byte arrives well within any per-read timeout."""
+
+    def __init__(self, prefix: bytes, drip: bytes, *, interval: float = 0.05, duration: float = 20.0) -> None:
+        self.prefix, self.drip, self.interval, self.duration = prefix, drip, interval, duration
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(0.05)
+                try:
+                    conn.recv(65536)  # the request (or a TLS ClientHello)
+                except TimeoutError:
+                    pass
+                conn.sendall(self.prefix)
+                deadline = time.monotonic() + self.duration
+                i = 0
+                while time.monotonic() < deadline and not self.stop.wait(self.interval):
+                    conn.sendall(self.drip[i % len(self.drip):i % len(self.drip) + 1])
+                    i += 1
+            except OSError:
+                return  # the client hung up: what we want
+
+    def __enter__(self) -> TrickleServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.listener.close()
+        self.thread.join(timeout=5)
+
+
+def _fetch_time(url: str, settings: Settings) -> tuple[float, str]:
+    start = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        fetch(url, settings)
+    return time.monotonic() - start, str(info.value)
+
+
+@pytest.mark.parametrize(("scheme", "prefix", "drip"), [
+    # status line at once, then headers a byte at a time, never the blank line
+    ("http", b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"),
+    # even the status line trickles
+    ("http", b"", b"HTTP/1.1 200 OK\r\nX-Slow: 1\r\n"),
+    # an endless chunked body, a chunk at a time
+    ("http", b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n", b"1\r\nx\r\n"),
+    # a TLS handshake that never completes: a record header, then its bytes one by one
+    ("https", b"\x16\x03\x03\x40\x00", b"\x02"),
+], ids=["headers", "status-line", "chunked-body", "tls-handshake"])
+def test_every_fetch_ends_within_its_deadline(scheme: str, prefix: bytes, drip: bytes) -> None:
+    """Each byte arrives in 0.05 s (far inside httpx's per-read timeout, which restarts on every byte):
+    only an overall deadline around connect + TLS + headers + body ends these."""
+    with TrickleServer(prefix, drip) as trickle:
+        settings = Settings(fetch_allow_hosts=[f"127.0.0.1:{trickle.port}"], fetch_timeout_s=0.5)
+        elapsed, message = _fetch_time(f"{scheme}://127.0.0.1:{trickle.port}/", settings)
+    assert message == "timed out after 0.5 s"
+    assert elapsed < 0.5 + 1.0
+
+
+def test_a_stalled_resolver_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """getaddrinfo cannot be interrupted; we stop waiting for it at the deadline."""
+    release = threading.Event()
+
+    def stalled(*args: Any, **kwargs: Any) -> Any:
+        release.wait(10)
+        raise socket.gaierror("gave up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stalled)
+    try:
+        elapsed, message = _fetch_time("http://slow-dns.test/", Settings(fetch_timeout_s=0.5))
+    finally:
+        release.set()
+    assert message == "timed out after 0.5 s"
+    assert elapsed < 0.5 + 1.0

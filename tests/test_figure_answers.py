@@ -153,3 +153,18 @@ def test_fixture_answer_keeps_musk_and_trump_apart(shared_fixture: Path) -> None
     assert any(q.startswith("Well, they're going to learn from this") for q in trump_quotes)
     assert not musk_quotes & trump_quotes
     assert not any(q.startswith("You’re the greatest cutter") for q in musk_quotes)
+
+
+def test_ask_options_may_come_before_the_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--articles` takes several paths; the question after them is still the question (issue 15 item 9)."""
+    story = tmp_path / "story.txt"
+    story.write_text(OLD.text, encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text(NEW.text, encoding="utf-8")
+    assert main(["ask", "--articles", str(story), "What did Musk say?"]) == 0
+    assert "Elon Musk: “Free speech is the bedrock of democracy”" in capsys.readouterr().out
+    assert main(["ask", "--json", "--articles", str(story), str(other), "What did Musk say?"]) == 0
+    assert json.loads(capsys.readouterr().out)["figure"] == "Elon Musk"
+    # only paths: the question really is missing (not "the last file is the question")
+    assert main(["ask", "--articles", str(story), str(other)]) == 2
+    assert "a question is required" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Hostile input never crashes, hangs, overflows a platform limit or pings anyone (issue 8).
+"""Hostile input never crashes, hangs, overflows a platform limit, pings anyone (issue 8) or, on Discord,
+shows a clickable link that article text wrote (issue 15).
 
 Hypothesis drives segmentation, quote extraction, the extractive three things and both platform
 renderers with arbitrary Unicode (control characters, right-to-left text and overrides, zero-width
@@ -9,7 +10,9 @@ under `hang_guard`, which only catches a hang (a generous bound on 2 shared core
 
 The limit checkers import the renderers' own limit constants and, for Slack, also ask the fake Slack
 what the real API would refuse (`fake_slack.limit_problems`), so a renderer cannot pass by bending
-its own constants. The mention checkers are written here, independently of the renderers' escaping.
+its own constants. The mention and link checkers are written here, independently of the renderers'
+escaping: on Discord the only `](` joins and `scheme://` URLs allowed are the source links built from
+the reply's own `Link.url`s.
 """
 
 from __future__ import annotations
@@ -53,6 +56,12 @@ MENTIONS = (
     "<!channel>", "<!here>", "<!everyone>", "<@U123>", "<@U123|bob>", "<#C123>", "<#C123|general>",
     "<!subteam^S123>", "@channel", "@Channel", "<!date^1392734382^{date}|x>", "<@\u200b123>",
 )
+LINKS = (
+    "[click here](http://evil.example/login)", "[Official](<https://evil.example/a>)", "[x](//evil.example)",
+    "<http://evil.example/auto>", "https://evil.example/bare?q=1", "HTTP://EVIL.EXAMPLE", "[a]( https://e.example )",
+    '[t](https://evil.example "title")', "[[nested]](https://evil.example/n)", "[x]\n(https://evil.example)",
+    "steam://run/1", "javascript://%0aalert(1)", "http:\u200b//half.example", "](http://evil.example)", "://",
+)
 PIECES = (
     "<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
     "مرحبا بالعالم", "שלום עולם", "\u202e", "\u202d", "\u200f", "\u200e", "\u200b", "\u200c\u200d",
@@ -70,7 +79,7 @@ WORDS = st.sampled_from(("budget", "vote", "Senate", "said", "the", "minister", 
 def hostile_text(draw: st.DrawFn, max_size: int = 200) -> str:
     """Arbitrary Unicode (controls included) with hostile pieces and mentions spliced in at random offsets."""
     text = draw(st.text(max_size=max_size))
-    for piece in draw(st.lists(st.sampled_from(PIECES + MENTIONS) | WORDS, max_size=12)):
+    for piece in draw(st.lists(st.sampled_from(PIECES + MENTIONS + LINKS) | WORDS, max_size=12)):
         at = draw(st.integers(0, len(text)))
         text = text[:at] + piece + text[at:]
     return text
@@ -130,8 +139,35 @@ def discord_strings(message: rd.DiscordMessage) -> Iterator[str]:
             yield from (f["name"], f["value"])
 
 
-def assert_discord_ok(messages: list[rd.DiscordMessage]) -> None:
-    """Within every Discord limit (the renderer's constants) and no live user, role or mass mention."""
+DISCORD_MASKED_JOIN = "]("  # `[label](target)`: Discord shows the label and links the target
+DISCORD_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*://", re.IGNORECASE)  # a URL a client may linkify
+
+
+def own_link_targets(reply: Reply) -> set[str]:
+    """The source URLs the reply carries (the only links a renderer may make), as Markdown targets."""
+    found: list[Link] = []
+    if isinstance(reply, Digest):
+        found = [link for story in reply.stories for link in story.links]
+    elif isinstance(reply, FigureAnswer):
+        found = [q.link for q in reply.quotes] + [m.link for m in reply.mentions]
+    urls = {link.url for link in found if link.url}
+    return urls | {u.replace("(", "%28").replace(")", "%29") for u in urls}
+
+
+def article_links(text: str, own: set[str], *, bare_urls: bool = True) -> list[str]:
+    """Clickable links in a rendered Discord string that are not the reply's own source links."""
+    for url in sorted(own, key=len, reverse=True):
+        text = text.replace(f"]({url})", "]").replace(url, "")
+    found = [DISCORD_MASKED_JOIN] * text.count(DISCORD_MASKED_JOIN)
+    if bare_urls:
+        found += DISCORD_SCHEME.findall(text)
+    return found
+
+
+def assert_discord_ok(messages: list[rd.DiscordMessage], own_links: set[str] | None = None, *,
+                      notice: bool = False) -> None:
+    """Within every Discord limit (the renderer's constants), no live user, role or mass mention, and (when
+    `own_links` is given) no clickable link but those. Notices, the core's own words, may show bare URLs."""
     assert messages, "a reply rendered to nothing"
     for m in messages:
         assert m.content or m.embeds, "an empty message"
@@ -150,6 +186,8 @@ def assert_discord_ok(messages: list[rd.DiscordMessage]) -> None:
                 assert 0 < len(f["name"]) <= rd.FIELD_NAME_LIMIT
                 assert 0 < len(f["value"]) <= rd.FIELD_VALUE_LIMIT
         for text in discord_strings(m):
+            if own_links is not None:
+                assert article_links(text, own_links, bare_urls=not notice) == [], text
             text = DISCORD_LINK_TARGET.sub("]()", text)
             assert not DISCORD_MASS.search(text), text
             assert not DISCORD_USER_OR_ROLE.search(text), text
@@ -206,7 +244,7 @@ def assert_slack_ok(messages: list[rs.SlackMessage], *, notice: bool = False) ->
 
 
 def assert_renders_safely(reply: Reply) -> None:
-    assert_discord_ok(rd.render(reply))
+    assert_discord_ok(rd.render(reply), own_link_targets(reply), notice=isinstance(reply, Notice))
     assert_slack_ok(rs.render(reply), notice=isinstance(reply, Notice))
 
 
@@ -322,6 +360,44 @@ def test_injected_mentions_never_survive(mentions: list[str], base: str, data: s
     ]
     for reply in replies:
         assert_renders_safely(reply)
+
+
+@st.composite
+def lure_text(draw: st.DrawFn) -> str:
+    """Short hostile text with one to six link lures (and maybe mentions) at random offsets."""
+    text = draw(st.text(max_size=80))
+    for piece in draw(st.lists(st.sampled_from(LINKS), min_size=1, max_size=6)) + draw(
+            st.lists(st.sampled_from(PIECES + MENTIONS), max_size=3)):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + piece + text[at:]
+    return text
+
+
+lure_links = st.builds(Link, title=lure_text(), source=st.none() | lure_text(), published=when,
+                       url=st.none() | lure_text() | st.sampled_from(["https://news.example/a?b=(1)",
+                                                                        "https://news.example/x"]))
+hostile_articles = st.builds(
+    StoryBrief, title=lure_text(), points=st.lists(st.builds(Point, text=lure_text(), sources=st.just(())),
+                                                   min_size=1, max_size=3).map(tuple),
+    links=st.lists(lure_links, min_size=1, max_size=3).map(tuple), published=when, note=st.none() | lure_text())
+ARTICLES_PER_EXAMPLE = 4
+FUZZ_EXAMPLES = 250  # x 4 articles = 1,000 generated hostile articles
+
+
+@settings(PROPS, max_examples=FUZZ_EXAMPLES)
+@given(st.lists(hostile_articles, min_size=ARTICLES_PER_EXAMPLE, max_size=ARTICLES_PER_EXAMPLE))
+def test_no_clickable_link_from_article_text_on_discord(articles: list[StoryBrief]) -> None:
+    """1,000 hostile articles (titles, points, notes, link labels and sources full of masked links,
+    autolinks and bare URLs) through the Discord renderer: the only links are our own source links."""
+    digest = Digest(heading="Three things to know", stories=tuple(articles), generated_at=datetime.now(UTC))
+    own = own_link_targets(digest)
+    messages = rd.render(digest)
+    found = [link for m in messages for text in discord_strings(m) for link in article_links(text, own)]
+    assert found == []
+    for story in articles:  # and every own source link is still there
+        for link in story.links:
+            if link.url == "https://news.example/x":
+                assert any("](https://news.example/x)" in text for m in messages for text in discord_strings(m))
 
 
 def test_every_field_one_megabyte_at_a_time() -> None:

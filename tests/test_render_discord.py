@@ -21,6 +21,7 @@ from bot.render.discord import (
     FOOTER_LIMIT,
     ZWSP,
     DiscordMessage,
+    neutralise_links,
     neutralise_mentions,
     render,
 )
@@ -230,6 +231,44 @@ def test_no_live_mention_anywhere_in_a_rendered_reply() -> None:
         live = [m for m in LIVE_MENTION.findall(text) if not (channel_links_allowed and m.startswith("<#"))]
         assert live == [], (type(reply).__name__, live)
         assert "everyone" in text  # neutralised, not removed
+
+
+@pytest.mark.parametrize("raw", [
+    "[click here](http://evil.example/login)",
+    "[Official statement](<https://evil.example/login>)",
+    "[x](//evil.example/protocol-relative)",
+    "see <http://evil.example/autolink> now",
+    "bare https://evil.example/path?q=1 in text",
+    "HTTPS://EVIL.EXAMPLE/upper",
+    "[nested [brackets]](https://evil.example/n)",
+    'title form [x](https://evil.example "Title")',
+])
+def test_neutralise_links(raw: str) -> None:
+    inert = neutralise_links(raw)
+    assert "](" not in inert and "://" not in inert.replace(f":{ZWSP}//", "")
+    assert inert.replace(ZWSP, "") == raw  # reads the same
+
+
+def test_no_clickable_link_from_article_text_but_our_source_links_stay() -> None:
+    """A lure in every untrusted field: only the source links the renderer builds are clickable."""
+    evil = "Read [the full statement](http://evil.example/login) or <https://evil.example/a> or http://evil.example/b"
+    source = Link("Outlet story", "https://outlet.example/story?id=1", "Outlet", NOW)
+    s = StoryBrief(evil, (point(evil),), (source, Link(evil, None, evil)), NOW, note=evil)
+    digest = Digest(evil, (s,), NOW, notices=(evil,))
+    answer = FigureAnswer(evil, evil, "said", quotes=(QuoteItem(evil, evil, False, source),),
+                          mentions=(MentionItem(evil, Link(evil)),), suggestions=(evil,), message=evil)
+    for reply in (digest, answer, Notice(evil, ok=False, lines=(evil,))):
+        messages = render(reply)
+        text = all_text(messages)
+        assert "evil.example" in text  # shown, not removed
+        own = "](https://outlet.example/story?id=1)"
+        rest = text.replace(own, "]").replace("https://outlet.example/story?id=1", "")  # and the embed url
+        assert "](" not in rest
+        if not isinstance(reply, Notice):  # notices are the core's words: its bare example links stay
+            assert re.search(r"https?://", rest, re.IGNORECASE) is None, rest
+            assert own in text
+    [embed] = render(digest)[0].embeds
+    assert embed.url == "https://outlet.example/story?id=1"
 
 
 def test_every_message_is_a_valid_discord_payload() -> None:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
+import httpx
 import pytest
 from dbtest import db_url_fixture  # noqa: F401
 from sqlalchemy import inspect, text, update
@@ -287,6 +289,160 @@ async def test_a_sender_that_fails_twice_then_succeeds_posts_once(env: Env) -> N
     assert adapter.calls == 3 and adapter.channels() == ["C1"]
     [row] = env.deliveries()
     assert (row.status, row.attempts, row.message_ref, row.next_attempt_at) == (d.SENT, 3, "msg-1", None)
+
+
+# -- slow and timed-out platforms, shutdown mid-send (issue 15 item 2) --------------------------------
+
+
+class PostsThenTimesOut(FakeAdapter):
+    """The platform posts the message, but its answer comes too late: the client library gives up and
+    raises its timeout (slack_sdk's TimeoutError after 30 s, aiohttp's, discord.py's, httpx's)."""
+
+    def __init__(self, timeout: Callable[[], BaseException]) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        self.calls += 1
+        self.posts.append((channel_id, reply))
+        raise self.timeout()
+
+
+def _wrapped_timeout() -> BaseException:
+    try:
+        raise TimeoutError("The read operation timed out")
+    except TimeoutError as exc:
+        try:
+            raise RuntimeError("could not post") from exc
+        except RuntimeError as wrapped:
+            return wrapped
+
+
+@pytest.mark.parametrize("timeout", [
+    lambda: TimeoutError("The read operation timed out"),  # slack_sdk (urllib), socket.timeout
+    asyncio.TimeoutError,  # discord.py, slack_sdk's AsyncWebClient
+    lambda: aiohttp.ServerTimeoutError("Timeout on reading data from socket"),
+    lambda: httpx.ReadTimeout("timed out"),
+    _wrapped_timeout,  # an adapter that wraps the library's timeout
+], ids=["TimeoutError", "asyncio", "aiohttp", "httpx", "wrapped"])
+async def test_a_post_that_times_out_is_unconfirmed_and_never_sent_twice(
+        env: Env, timeout: Callable[[], BaseException]) -> None:
+    adapter = PostsThenTimesOut(timeout)
+    env.subscribe()
+    slot = utc(2025, 6, 2, 7)
+    sched = env.scheduler(adapter, "proc-a")
+    [outcome] = await sched.run_due(slot)
+    assert outcome.status == d.UNCONFIRMED and "may have been posted" in outcome.detail
+    for minutes in (1, 3, 7, 15, 30, 90):  # every retry time a refusal would have had
+        await sched.run_due(slot + timedelta(minutes=minutes))
+    await env.scheduler(adapter, "proc-b", own_connection=True).run_due(slot + d.DEFAULT_LEASE * 2)
+    assert adapter.calls == 1 and adapter.channels() == ["C1"]
+    [row] = env.deliveries()
+    assert (row.status, row.attempts, row.next_attempt_at) == (d.UNCONFIRMED, 1, None)
+    assert "did not answer in time" in (row.last_error or "")
+
+
+class AnswersLate(FakeAdapter):
+    """Posts at once, answers after `delay` seconds: slower than the scheduler is willing to wait."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        self.calls += 1
+        self.posts.append((channel_id, reply))
+        await asyncio.sleep(self.delay)
+        return "msg-late"
+
+
+async def test_a_platform_that_answers_after_the_send_timeout_posts_once(env: Env) -> None:
+    adapter = AnswersLate(delay=30)
+    env.subscribe()
+    slot = utc(2025, 6, 2, 7)
+    sched = env.scheduler(adapter, "proc-a", send_timeout=0.2)
+    [outcome] = await asyncio.wait_for(sched.run_due(slot), 10)
+    assert outcome.status == d.UNCONFIRMED and "TimeoutError" in outcome.detail
+    for minutes in (1, 3, 7, 30):
+        await sched.run_due(slot + timedelta(minutes=minutes))
+    assert adapter.calls == 1
+    assert [x.status for x in env.deliveries()] == [d.UNCONFIRMED]
+
+
+class HangsOn(FakeAdapter):
+    """One channel's posts hang until released; the others post at once."""
+
+    def __init__(self, slow_channel: str) -> None:
+        super().__init__()
+        self.slow_channel = slow_channel
+        self.release = asyncio.Event()
+        self.slow_started = asyncio.Event()
+        self.others_posted = asyncio.Event()
+
+    async def send(self, channel_id: str, reply: Reply) -> str | None:
+        if channel_id == self.slow_channel:
+            self.slow_started.set()
+            await self.release.wait()
+        ref = await super().send(channel_id, reply)
+        if channel_id != self.slow_channel and len(self.posts) >= 2:
+            self.others_posted.set()
+        return ref
+
+
+async def test_one_hanging_channel_does_not_delay_the_others(env: Env) -> None:
+    adapter = HangsOn("C1")
+    for channel in ("C1", "C2", "C3"):  # C1 first: a sequential pass would wait on it before the others
+        env.subscribe(channel)
+    sched = env.scheduler(adapter, "proc-a")
+    pass_ = asyncio.create_task(sched.run_due(utc(2025, 6, 2, 7)))
+    try:
+        await asyncio.wait_for(adapter.slow_started.wait(), 10)
+        await asyncio.wait_for(adapter.others_posted.wait(), 10)  # C2 and C3 went out while C1 hangs
+        assert sorted(adapter.channels()) == ["C2", "C3"]
+    finally:
+        adapter.release.set()
+    outcomes = await asyncio.wait_for(pass_, 10)
+    assert sorted(o.status for o in outcomes) == [d.SENT] * 3
+    assert sorted(adapter.channels()) == ["C1", "C2", "C3"]
+
+
+@pytest.mark.parametrize("graceful", [False, True], ids=["shutdown", "close"])
+async def test_a_send_in_flight_at_shutdown_does_not_stay_sending(env: Env, graceful: bool) -> None:
+    """SIGTERM while a digest is being posted: the row ends `unconfirmed` (maybe posted), not `sending`,
+    and no later pass posts it again."""
+    hanging = PostsThenHangs()
+    env.subscribe()
+    slot = utc(2025, 6, 2, 7)
+    sched = env.scheduler(hanging, "proc-a")
+    pass_ = asyncio.create_task(sched.run_due(slot))
+    await asyncio.wait_for(hanging.posted.wait(), 10)
+    if graceful:
+        await asyncio.wait_for(sched.close(grace_s=0.1), 10)
+    else:
+        sched.shutdown()
+    [row] = env.deliveries()
+    assert row.status == d.UNCONFIRMED and "stopped while posting" in (row.last_error or "")
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(pass_, 10)
+    survivor = FakeAdapter()
+    restarted = env.scheduler(survivor, "proc-b", own_connection=True)
+    for minutes in (1, 11, 30, 90):
+        await restarted.run_due(slot + timedelta(minutes=minutes))
+    assert len(hanging.posts) == 1 and survivor.posts == []
+
+
+async def test_close_lets_a_send_in_flight_finish(env: Env) -> None:
+    adapter = AnswersLate(delay=0.2)
+    env.subscribe()
+    slot = utc(2025, 6, 2, 7)
+    sched = env.scheduler(adapter, "proc-a")
+    pass_ = asyncio.create_task(sched.run_due(slot))
+    while not adapter.posts:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(sched.close(grace_s=10), 15)
+    [outcome] = await asyncio.wait_for(pass_, 10)
+    assert outcome.status == d.SENT
+    assert [x.status for x in env.deliveries()] == [d.SENT]
 
 
 # -- the database failing mid-pass ------------------------------------------------------------------

@@ -7,7 +7,8 @@ checked: scheme, then every address the host resolves to, and the connection is 
 address so a second DNS answer (rebinding) cannot swap in a private one. Redirects are followed by hand
 (at most `MAX_REDIRECTS`) so that each hop goes through the same checks.
 
-Also: a total deadline (a server dripping one byte a second cannot hold us past the timeout), a body
+Also: a total deadline around the whole request — connect, TLS, headers and body (a server dripping one
+byte a second, even in its headers, cannot hold us past the timeout: see `bot.articles.deadline`), a body
 size limit enforced while streaming, and conditional GET (ETag / Last-Modified) through an `HttpCache`.
 """
 
@@ -17,13 +18,17 @@ import ipaddress
 import logging
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin
 
 import httpx
 
+from bot.articles.deadline import deadline_scope, deadline_transport
 from bot.settings import Settings
+from bot.text import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +152,26 @@ def blocked_reason(ip: IPAddress) -> str | None:
     return None
 
 
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address the host resolves to (an IP literal resolves to itself)."""
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+
+
+def _resolve(host: str, port: int, timeout: float | None, settings: Settings) -> list[IPAddress]:
+    """Every address the host resolves to (an IP literal resolves to itself).
+
+    getaddrinfo cannot be interrupted, so a bounded lookup runs on a small thread pool and we stop
+    waiting at the timeout (the lookup itself ends when the system resolver gives up).
+    """
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if timeout is None:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        else:
+            infos = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM).result(timeout)
+    except FutureTimeout as exc:
+        raise FetchError(_timeout_text(settings)) from exc
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"could not resolve host {host}") from exc
     addresses: list[IPAddress] = []
@@ -183,11 +200,12 @@ class _Target:
     sni: str | None
 
 
-def check_url(url: str, settings: Settings) -> _Target:
+def check_url(url: str, settings: Settings, *, timeout: float | None = None) -> _Target:
     """Validate one hop and choose the address to connect to; FetchError("refused: ...") if unsafe.
 
     All resolved addresses must be public (one private answer among public ones is how DNS-rebinding
     attacks hide). Hosts on `settings.fetch_allow_hosts` skip the address check: tests use 127.0.0.1.
+    With `timeout`, name resolution gives up after that many seconds (a stalled resolver is a wait too).
     """
     try:
         parsed = httpx.URL(url)
@@ -204,7 +222,7 @@ def check_url(url: str, settings: Settings) -> _Target:
     host_header = parsed.netloc.decode("ascii")
     if _allowed(host, port, settings):
         return _Target(parsed, parsed, host_header, None)
-    addresses = _resolve(host, port)
+    addresses = _resolve(host, port, timeout, settings)
     for ip in addresses:
         reason = blocked_reason(ip)
         if reason is not None:
@@ -220,11 +238,14 @@ def check_url(url: str, settings: Settings) -> _Target:
 def make_client(settings: Settings) -> httpx.Client:
     """A client for `fetch`: our redirects, our timeouts, and no proxy from the environment.
 
-    `trust_env=False` because a proxy would resolve hosts itself and defeat the address pinning.
+    `trust_env=False` because a proxy would resolve hosts itself and defeat the address pinning. Its
+    transport obeys the per-fetch deadline in every socket operation; a client made elsewhere (tests pass
+    a MockTransport) only gets the between-chunks deadline check.
     """
     return httpx.Client(
         follow_redirects=False,
         trust_env=False,
+        transport=deadline_transport(),
         timeout=httpx.Timeout(settings.fetch_timeout_s),
         headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
     )
@@ -263,24 +284,25 @@ def fetch(
     deadline = time.monotonic() + settings.fetch_timeout_s
     etag_sent, modified_sent = cache.get(url) if cache is not None else (None, None)
     try:
-        current = url
-        for _hop in range(MAX_REDIRECTS + 1):
-            target = check_url(current, settings)
-            result = _get_once(http, target, settings, deadline, etag_sent, modified_sent)
-            if isinstance(result, str):  # a redirect: check and follow the next hop
-                log.debug("redirect %s -> %s", current, result)
-                current = result
-                continue
-            status, headers, body = result
-            media, charset = _media_type(headers.get("content-type"))
-            if status == 304:
-                return FetchResult(url, current, status, b"", media, charset, not_modified=True,
-                                   etag=etag_sent, last_modified=modified_sent)
-            etag, modified = headers.get("etag"), headers.get("last-modified")
-            if cache is not None and (etag or modified):
-                cache.put(url, etag, modified)
-            return FetchResult(url, current, status, body, media, charset, etag=etag, last_modified=modified)
-        raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
+        with deadline_scope(deadline):
+            current = url
+            for _hop in range(MAX_REDIRECTS + 1):
+                target = check_url(current, settings, timeout=max(deadline - time.monotonic(), 0.0))
+                result = _get_once(http, target, settings, deadline, etag_sent, modified_sent)
+                if isinstance(result, str):  # a redirect: check and follow the next hop
+                    log.debug("redirect %s -> %s", masked_url(current), masked_url(result))
+                    current = result
+                    continue
+                status, headers, body = result
+                media, charset = _media_type(headers.get("content-type"))
+                if status == 304:
+                    return FetchResult(url, current, status, b"", media, charset, not_modified=True,
+                                       etag=etag_sent, last_modified=modified_sent)
+                etag, modified = headers.get("etag"), headers.get("last-modified")
+                if cache is not None and (etag or modified):
+                    cache.put(url, etag, modified)
+                return FetchResult(url, current, status, body, media, charset, etag=etag, last_modified=modified)
+            raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
     finally:
         if own_client:
             http.close()

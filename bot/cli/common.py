@@ -13,6 +13,7 @@ from bot.articles.models import Article
 from bot.cli import CliError
 from bot.settings import Settings, get_settings
 from bot.store import Store
+from bot.text import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +34,7 @@ def open_store(s: Settings | None = None) -> Store:
         return Store(s.database_url)
     except Exception as exc:
         log.debug("cannot open store", exc_info=True)
-        raise CliError(f"cannot open database {_redact(s.database_url)}: {type(exc).__name__}: {exc}") from exc
-
-
-def _redact(url: str) -> str:
-    """Hide a password in a database URL before it reaches the terminal or a log."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database url>"
+        raise CliError(f"cannot open database {masked_url(s.database_url)}: {type(exc).__name__}: {exc}") from exc
 
 
 def stored_articles(limit: int = 200) -> list[Article]:

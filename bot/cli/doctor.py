@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from bot.cli import EXIT_FAILURE, EXIT_OK
-from bot.cli.common import _redact, open_store, out, settings
+from bot.cli.common import open_store, out, settings
 from bot.settings import config_path, get_secrets
+from bot.text import masked_url
 from summarizers.methods.abstractive import model_status
 
 OK, MISSING = "ok", "missing"
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     secrets = get_secrets()
     problems = 0
     out(f"config file      {config_path() or 'none (built-in defaults)'}")
-    out(f"database         {_redact(s.database_url)}")
+    out(f"database         {masked_url(s.database_url)}")
     try:
         store = open_store(s)
         out(f"                 {OK}: {store.count_articles()} articles stored")
@@ -48,9 +49,11 @@ def run(args: argparse.Namespace) -> int:
         problems += 1
         out(f"NER (spaCy)      {MISSING}: {exc}")
     out(f"Discord          DISCORD_TOKEN {_set(secrets.discord_token)}"
-        + (f", API {secrets.discord_api_url}" if secrets.discord_api_url else ""))
+        + (f", API {masked_url(secrets.discord_api_url)}" if secrets.discord_api_url else "")
+        + (f", gateway {masked_url(secrets.discord_gateway_url)}" if secrets.discord_gateway_url else ""))
     out(f"Slack            SLACK_BOT_TOKEN {_set(secrets.slack_bot_token)}, "
-        f"SLACK_SIGNING_SECRET {_set(secrets.slack_signing_secret)}, SLACK_APP_TOKEN {_set(secrets.slack_app_token)}")
+        f"SLACK_SIGNING_SECRET {_set(secrets.slack_signing_secret)}, SLACK_APP_TOKEN {_set(secrets.slack_app_token)}"
+        + (f", API {masked_url(secrets.slack_api_url)}" if secrets.slack_api_url else ""))
     if not (secrets.discord_configured or secrets.slack_configured):
         out("                 no platform configured: `briefbot run` needs Discord or Slack credentials")
     return EXIT_FAILURE if problems else EXIT_OK

@@ -7,6 +7,19 @@ from datetime import datetime
 from bot.briefing.models import FigureAnswer, Link
 from bot.text import ELLIPSIS
 
+ZWSP = "\u200b"
+
+
+def defang_urls(text: str) -> str:
+    """Make every URL written in untrusted text non-clickable: `http://x` becomes `http:` + ZWSP + `//x`.
+
+    It reads the same, but chat clients no longer recognise a scheme there, so neither a bare URL nor an
+    `<http://…>` autolink in article text becomes a live link (a lure: "log in here"). Every scheme is
+    broken, not only http(s): what a client links varies, what we must never do is link for the article.
+    Our own source links are built from `Link.url` after this, so they are unaffected.
+    """
+    return text.replace("://", f":{ZWSP}//")
+
 
 def format_date(when: datetime | None) -> str:
     return when.strftime("%d %b %Y") if when else ""

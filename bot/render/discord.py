@@ -4,7 +4,10 @@ The adapter sends what this module returns as-is, so the limits live here and no
 split (never silently cut) across embeds and messages; the only cut is a single word longer than a
 limit, which `split_text` marks with an ellipsis. Article text is untrusted, so mentions are
 neutralised in the text itself as well as by `allowed_mentions` on every send: if a message is ever
-sent without the flag (a future code path, a proxy that drops it), nothing still pings.
+sent without the flag (a future code path, a proxy that drops it), nothing still pings. Links too:
+every untrusted string goes through `_clean`, which also breaks Markdown masked links
+(`[label](url)`) and makes bare and `<…>` URLs non-clickable, so the only links in a message are the
+source links this module builds itself (`_link_line`, the embed url).
 
 Limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 """
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, link_label, split_text
+from bot.render.common import ZWSP, answer_heading, defang_urls, link_label, split_text
 from bot.text import truncate
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,6 @@ FOOTER_LIMIT = 2048
 URL_LIMIT = 2048  # longer links are shown as text: Discord rejects an embed url it cannot store
 
 COLOUR = discord.Colour(0x2B6CB0)
-ZWSP = "\u200b"
 CONTINUED = " (continued)"
 EMPTY_REPLY = "Nothing to show."
 
@@ -74,9 +76,22 @@ def neutralise_mentions(text: str, *, keep_channels: bool = False) -> str:
     return text
 
 
+def unmask_links(text: str) -> str:
+    """Break Markdown masked links `[label](url)`, which show any label for any target: the `](` join gets
+    a zero-width space, so the text reads the same but is no longer a link."""
+    return text.replace("](", f"]{ZWSP}(")
+
+
+def neutralise_links(text: str) -> str:
+    """Make every link in untrusted text inert: masked links (`unmask_links`) and bare or `<…>` URLs
+    (`defang_urls`), so nothing in it is clickable."""
+    return unmask_links(defang_urls(text))
+
+
 def _clean(text: str | None) -> str:
-    """Untrusted text (articles, user input) ready to embed: mentions made inert, whitespace trimmed."""
-    return neutralise_mentions((text or "").strip())
+    """Untrusted text (articles, user input) ready to embed: mentions and links made inert, whitespace
+    trimmed."""
+    return neutralise_mentions(neutralise_links((text or "").strip()))
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -211,7 +226,9 @@ def _answer(answer: FigureAnswer) -> list[DiscordMessage]:
 
 def _notice(notice: Notice) -> list[DiscordMessage]:
     text = "\n".join(line for line in (notice.text, *notice.lines) if line.strip())
-    return _pack(neutralise_mentions(text, keep_channels=True), [])
+    # Notices are the core's own words (usage examples show a bare https:// link on purpose); what they
+    # echo of user input can still not dress a link up with a fake label.
+    return _pack(neutralise_mentions(unmask_links(text), keep_channels=True), [])
 
 
 def _pack(content: str, embeds: Sequence[discord.Embed]) -> list[DiscordMessage]:

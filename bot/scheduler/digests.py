@@ -9,8 +9,16 @@ the digest is built, the row moves to `sending`, the platform is called, the row
 - A crash during the platform call: we cannot tell whether the message went out. We choose
   at-most-once there (the issue's "never posts twice"): the row becomes `unconfirmed` and is not
   re-sent. The window is one HTTP call long, and the operator sees it in `briefbot deliveries`.
-- A send that raised was refused by the platform (adapters raise only after their own retries), so
-  it is retried with exponential backoff until the slot's grace deadline or MAX_ATTEMPTS.
+- A send that timed out (slack_sdk's 30 s `TimeoutError`, aiohttp / asyncio / discord.py / httpx
+  timeouts, or our own `send_timeout`) may have been posted all the same: like a crash mid-send it ends
+  `unconfirmed` and is never retried. Only a send the platform answered with an error is a refusal.
+- A send that raised otherwise was refused by the platform (adapters raise only after their own retries),
+  so it is retried with exponential backoff until the slot's grace deadline or MAX_ATTEMPTS.
+- A send in flight when the process is stopped (SIGTERM: `stop_sending`, or the task being cancelled)
+  is marked `unconfirmed` by its sender before it goes; it never stays `sending`.
+
+Channels are independent: a pass handles each channel's slots in order, and up to `CONCURRENCY`
+channels side by side, so one channel whose platform hangs does not delay every other subscription.
 
 The database failing (SQLite "database is locked" beyond its busy timeout, PostgreSQL gone) is a third
 party to all this:
@@ -56,6 +64,9 @@ ERROR = "error"  # the pass could not handle the slot (database trouble); a late
 RECORD_PATIENCE_S = 60.0  # how long to keep retrying a delivery record before deferring it to later passes
 RECORD_BACKOFF_S = 0.5  # first wait between those retries; doubles, capped at RECORD_BACKOFF_CAP_S
 RECORD_BACKOFF_CAP_S = 10.0
+SEND_TIMEOUT_S = 120.0  # a platform call still unanswered after this is abandoned as `unconfirmed`
+CONCURRENCY = 8  # channels delivered side by side in one pass
+MAYBE_POSTED = "not re-sent, as it may have been posted once"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,7 @@ class PendingRecord:
 
     subscription_id: int
     slot: datetime
-    status: str  # rows.SENT or rows.FAILED
+    status: str  # rows.SENT, rows.FAILED or rows.UNCONFIRMED
     at: datetime  # when it happened, on the pass's clock
     error: str = ""
     next_attempt_at: datetime | None = None
@@ -93,6 +104,25 @@ def retry_delay(attempt: int) -> timedelta:
     return min(RETRY_BASE * 2 ** max(attempt - 1, 0), RETRY_CAP)
 
 
+def maybe_delivered(exc: BaseException) -> bool:
+    """Whether a failed send may have been posted anyway: a timeout, from any client library.
+
+    The request may have reached the platform, which posted it, while the answer never came back (or
+    came after the client gave up). Seen through wrapping: the exception or anything it was raised from.
+    Python's TimeoutError covers asyncio, aiohttp's ServerTimeoutError, slack_sdk and discord.py;
+    httpx's timeouts are matched by name so that this module need not import every client.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TimeoutError) or any(
+                cls.__name__ in ("TimeoutException", "Timeout") for cls in type(current).__mro__):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def article_added_at(article: Article) -> datetime | None:
     value = article.extra.get("added_at") if article.extra else None
     return value if isinstance(value, datetime) else None
@@ -103,7 +133,8 @@ class DigestDeliverer:
 
     def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
                  settings: Settings, instance_id: str, *, lease: timedelta = rows.DEFAULT_LEASE,
-                 record_patience: float = RECORD_PATIENCE_S) -> None:
+                 record_patience: float = RECORD_PATIENCE_S, send_timeout: float = SEND_TIMEOUT_S,
+                 concurrency: int = CONCURRENCY) -> None:
         self.store = store
         self.service = service
         self.adapters = adapters
@@ -111,6 +142,10 @@ class DigestDeliverer:
         self.instance_id = instance_id
         self.lease = lease
         self.record_patience = record_patience
+        self.send_timeout = send_timeout
+        self.concurrency = max(concurrency, 1)
+        # Platform calls in flight: (subscription id, slot) -> the task awaiting it, for `stop_sending`.
+        self.in_flight: dict[tuple[int, datetime], asyncio.Task[object]] = {}
         self.pending: list[PendingRecord] = []  # outcomes the database has not accepted yet, oldest first
         self._pass = asyncio.Lock()  # a cron wake-up and the periodic tick never run a pass side by side
         self._bad_schedules: set[tuple[int, str, str]] = set()
@@ -136,7 +171,18 @@ class DigestDeliverer:
                 log.warning("delivery pass at %s skipped, the database is unavailable: %s", now.isoformat(),
                             _short(exc))
                 return []
-            outcomes = []
+            by_channel: dict[tuple[str, str], list[tuple[Subscription, DueSlot]]] = {}
+            for sub, due in work:
+                by_channel.setdefault((sub.platform, sub.channel_id), []).append((sub, due))
+            gate = asyncio.Semaphore(self.concurrency)
+            results = await asyncio.gather(*(self._channel(slots, now, gate) for slots in by_channel.values()))
+            return [outcome for outcomes in results for outcome in outcomes]
+
+    async def _channel(self, work: list[tuple[Subscription, DueSlot]], now: datetime,
+                       gate: asyncio.Semaphore) -> list[Outcome]:
+        """One channel's due slots, in order (a channel's digests must not overtake each other)."""
+        outcomes = []
+        async with gate:
             for sub, due in work:
                 try:
                     outcome = await self._handle(sub, due, now)
@@ -146,7 +192,7 @@ class DigestDeliverer:
                     outcome = Outcome(sub.id, due.at, ERROR, _short(exc))
                 if outcome is not None:
                     outcomes.append(outcome)
-            return outcomes
+        return outcomes
 
     def _due_work(self, now: datetime) -> list[tuple[Subscription, DueSlot]]:
         """New slots of our platforms' subscriptions, then retries and abandoned claims."""
@@ -193,10 +239,22 @@ class DigestDeliverer:
         if isinstance(prepared, Outcome):
             return prepared
         digest, attempt = prepared
+        key = (sub.id, due.at)
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight[key] = task
         try:
-            ref = await self.adapters[sub.platform].send(sub.channel_id, digest)
+            async with asyncio.timeout(self.send_timeout):
+                ref = await self.adapters[sub.platform].send(sub.channel_id, digest)
+        except asyncio.CancelledError:  # stopped mid-send: say so in the row before going
+            self._stopped_mid_send(sub.id, due.at)
+            raise
         except Exception as exc:
+            if maybe_delivered(exc):
+                return await self._unconfirmed(sub, due, now, exc, where)
             return await self._failed(sub, due, now, exc, attempt=attempt)
+        finally:
+            self.in_flight.pop(key, None)
         article_ids = tuple(i for story in digest.stories for i in story.article_ids)
         log.info("posted %s (%d stories, attempt %d)", where, len(digest.stories), attempt)
         await self._record(PendingRecord(sub.id, due.at, rows.SENT, now, message_ref=ref, article_ids=article_ids))
@@ -227,6 +285,36 @@ class DigestDeliverer:
             log.warning("lost the claim on %s while building it; another process delivers it", where)
             return Outcome(sub.id, due.at, LOST)
         return digest, attempt
+
+    async def _unconfirmed(self, sub: Subscription, due: DueSlot, now: datetime, exc: Exception,
+                           where: str) -> Outcome:
+        """A send that timed out: maybe posted, so never retried (no duplicate posts)."""
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        note = f"the platform did not answer in time ({error}); {MAYBE_POSTED}"
+        log.warning("sending %s timed out (%s); marked unconfirmed and not re-sent", where, error)
+        await self._record(PendingRecord(sub.id, due.at, rows.UNCONFIRMED, now, error=note))
+        return Outcome(sub.id, due.at, rows.UNCONFIRMED, note)
+
+    def _stopped_mid_send(self, subscription_id: int, slot: datetime) -> None:
+        """Record, synchronously (we are being cancelled, there may be no later turn of the loop), that a
+        send was in flight when the process stopped. Idempotent."""
+        note = f"{self.instance_id} was stopped while posting; {MAYBE_POSTED}"
+        try:
+            if rows.mark_unconfirmed(self.store, subscription_id, slot, self.instance_id, note=note):
+                log.warning("stopped while posting subscription %d slot %s; marked unconfirmed and not re-sent",
+                            subscription_id, slot.isoformat())
+        except OperationalError as exc:  # the row stays `sending`: a peer's mark_interrupted settles it
+            log.error("stopped while posting subscription %d slot %s and could not record it: %s",
+                      subscription_id, slot.isoformat(), _short(exc))
+
+    def stop_sending(self) -> int:
+        """At shutdown: every send still in flight is marked unconfirmed and its task cancelled, so no row
+        is left `sending`. Returns how many there were."""
+        in_flight = list(self.in_flight.items())
+        for (subscription_id, slot), task in in_flight:
+            self._stopped_mid_send(subscription_id, slot)
+            task.cancel()
+        return len(in_flight)
 
     async def _failed(self, sub: Subscription, due: DueSlot, now: datetime, exc: Exception, *,
                       attempt: int | None) -> Outcome:
@@ -269,6 +357,9 @@ class DigestDeliverer:
         if record.status == rows.SENT:
             return rows.mark_sent(self.store, record.subscription_id, record.slot, self.instance_id, record.at,
                                   message_ref=record.message_ref, article_ids=record.article_ids)
+        if record.status == rows.UNCONFIRMED:
+            return rows.mark_unconfirmed(self.store, record.subscription_id, record.slot, self.instance_id,
+                                         note=record.error)
         return rows.mark_failed(self.store, record.subscription_id, record.slot, self.instance_id,
                                 error=record.error, next_attempt_at=record.next_attempt_at)
 

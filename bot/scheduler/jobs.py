@@ -34,7 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.briefing.service import BriefingService
 from bot.delivery import PlatformAdapter
-from bot.scheduler.digests import RECORD_PATIENCE_S, DigestDeliverer, Outcome, describe
+from bot.scheduler.digests import RECORD_PATIENCE_S, SEND_TIMEOUT_S, DigestDeliverer, Outcome, describe
 from bot.scheduler.polling import FeedPoller, Loader, PollOutcome, jitter_seconds
 from bot.scheduler.slots import ScheduleError, cron_trigger
 from bot.settings import Settings
@@ -45,6 +45,7 @@ from bot.store import feeds as feed_rows
 log = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=30)
+STOP_GRACE_S = 5.0  # at shutdown, how long a digest send in flight may still finish
 SHARED, LOCAL = "shared", "local"  # job store aliases: persistent (database) and this process only
 JOBS_TABLE = "apscheduler_jobs"
 DIGEST_PREFIX, FEED_PREFIX = "digest:", "feed:"
@@ -118,13 +119,13 @@ class DigestScheduler:
     def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
                  settings: Settings, *, clock: Clock = utc_now, instance_id: str | None = None,
                  load: Loader | None = None, lease: timedelta = rows.DEFAULT_LEASE,
-                 record_patience: float = RECORD_PATIENCE_S) -> None:
+                 record_patience: float = RECORD_PATIENCE_S, send_timeout: float = SEND_TIMEOUT_S) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
         self.instance_id = instance_id or default_instance_id()
         self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease,
-                                         record_patience=record_patience)
+                                         record_patience=record_patience, send_timeout=send_timeout)
         self.poller = FeedPoller(store, settings, load=load, warm=service.warm)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
@@ -150,13 +151,28 @@ class DigestScheduler:
         self.sync_subscriptions()
         log.info("scheduler %s started (%d jobs)", self.instance_id, len(self.aps.get_jobs()))
 
+    async def close(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Graceful stop (SIGTERM): fire no new jobs, give sends in flight up to `grace_s` to finish,
+        then `shutdown()`, which marks any still unanswered `unconfirmed`."""
+        if self.aps.running:
+            self.aps.pause()
+        in_flight = set(self.deliverer.in_flight.values())
+        if in_flight:
+            log.info("waiting up to %.0f s for %d digest send(s) in flight", grace_s, len(in_flight))
+            await asyncio.wait(in_flight, timeout=grace_s)
+        self.shutdown()
+
     def shutdown(self) -> None:
-        """Stop firing jobs; persistent jobs stay in the database for the next start."""
+        """Stop firing jobs; persistent jobs stay in the database for the next start. A send still in
+        flight is marked `unconfirmed` (it may have been posted) and cancelled, never left `sending`."""
         global _active
         if self.aps.running:
             self.aps.shutdown(wait=False)
         if _active is self:
             _active = None
+        stopped = self.deliverer.stop_sending()
+        if stopped:
+            log.warning("stopped with %d digest send(s) in flight; marked unconfirmed", stopped)
         for record in self.deliverer.pending:  # the database never came back: say what the rows cannot
             log.error("exiting without recording the %s (%s); its row will read `unconfirmed`",
                       record.describe(), record.error or "posted")

@@ -5,6 +5,7 @@ and two bot processes on one database cannot both win:
 
     (no row) --claim--> claimed --mark_sending--> sending --mark_sent--> sent
                            |                         `--mark_failed--> failed --(retry due)--> claimed
+                           |               (timeout, stop) --mark_unconfirmed--> unconfirmed
                            `--mark_skipped--> skipped        (stale) --mark_interrupted--> unconfirmed
                                                    (the sender, who knows better) --mark_sent/failed--'
 
@@ -15,6 +16,8 @@ and two bot processes on one database cannot both win:
   holder whose lease was taken over cannot send as well.
 - A row left in `sending` (the process died mid-send) is never retried: we cannot know whether the
   platform posted it, and the rule is "never post twice". It becomes `unconfirmed` for an operator.
+  A send that timed out, or was in flight when the process was stopped, is the same case and is marked
+  `unconfirmed` by its own sender at once (`mark_unconfirmed`).
 """
 
 from __future__ import annotations
@@ -159,6 +162,16 @@ def mark_failed(store: Store, subscription_id: int, slot: datetime, instance_id:
             _key(subscription_id, slot), DeliveryRow.status.in_((CLAIMED, SENDING, UNCONFIRMED)),
             DeliveryRow.claimed_by == instance_id,
         ).values(status=FAILED, last_error=_clip(error), next_attempt_at=next_attempt_at))
+
+
+def mark_unconfirmed(store: Store, subscription_id: int, slot: datetime, instance_id: str, *, note: str) -> bool:
+    """Our own send ended without an answer (it timed out, or we were stopped mid-post): the platform may
+    have posted it, so it is never re-sent. Only the sender's `sending` row changes (True); a row a peer
+    already marked unconfirmed keeps its note."""
+    with store.session() as s:
+        return _changed(s, update(DeliveryRow).where(
+            _key(subscription_id, slot), DeliveryRow.status == SENDING, DeliveryRow.claimed_by == instance_id,
+        ).values(status=UNCONFIRMED, next_attempt_at=None, last_error=_clip(note)))
 
 
 def mark_skipped(store: Store, subscription_id: int, slot: datetime, instance_id: str, now: datetime, *,

@@ -31,6 +31,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.render.discord import DiscordMessage
 from bot.settings import Secrets
+from bot.text import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,8 @@ class Endpoints:
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
         if self.api_url or self.gateway_url:
             self._saved = saved
-            log.info("Discord endpoints overridden: REST %s, gateway %s", discord.http.Route.BASE,
-                     DiscordWebSocket.DEFAULT_GATEWAY)
+            log.info("Discord endpoints overridden: REST %s, gateway %s", masked_url(discord.http.Route.BASE),
+                     masked_url(str(DiscordWebSocket.DEFAULT_GATEWAY)))
 
     def restore(self) -> None:
         if self._saved is not None:
