@@ -6,6 +6,9 @@ from typing import Protocol
 
 from bot.briefing.models import Reply
 
+PLATFORMS = ("console", "discord", "slack")  # every value of subscriptions.platform (`briefbot chat` is "console")
+SCHEDULED_PLATFORMS = ("discord", "slack")    # the ones `briefbot run` posts scheduled digests to
+
 
 class PlatformAdapter(Protocol):
     """A connected platform: started by `briefbot run`, used by the scheduler to post digests."""

@@ -1,7 +1,8 @@
 """The layers, as a test over the import graph (read with `ast`, nothing is imported or run).
 
 - `summarizers` never imports `bot`: it is a library the bot uses, usable without it.
-- `bot.articles` and `bot.store` never import the briefing core, renderers, platforms or the scheduler.
+- `bot.articles`, `bot.stories` and `bot.store` never import the briefing core, renderers, platforms or the
+  scheduler.
 - `bot.render` imports only the core's types (`bot.briefing.models`), `bot.text` and itself.
 - The core (`bot.briefing`) imports no platform: neither `bot.platforms` nor a platform's SDK.
 
@@ -42,6 +43,8 @@ RULES = (
          why="the store sits below the core"),
     Rule("bot.render", ("bot",), allowed=("bot.briefing.models", "bot.render", "bot.text"),
          why="renderers turn core types into messages and know nothing else"),
+    Rule("bot.stories", ("bot.briefing", "bot.render", "bot.platforms", "bot.scheduler"),
+         why="stories sit beside articles, below the store and the core"),
     Rule("bot.briefing", ("bot.platforms", *PLATFORM_SDKS), why="the core serves every platform alike"),
 )
 

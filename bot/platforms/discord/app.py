@@ -11,7 +11,7 @@ one bad message never takes the bot down; `send` (used by the scheduler) re-rais
 delivery can be retried.
 
 Adding a command: a grammar entry in `bot.commands` and a core call, then a module-level
-`@app_commands.command` here that builds the request and calls `respond`, added in `BriefbotClient`.
+`@app_commands.command` here that builds the request and calls `respond`, listed in `COMMANDS`.
 """
 
 from __future__ import annotations
@@ -120,6 +120,10 @@ async def on_app_command_error(interaction: discord.Interaction[Any], error: app
         log.exception("could not report the error to interaction %s", interaction.id)
 
 
+COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (brief, briefing_commands)
+"""What `BriefbotClient` registers and syncs; a new module-level command goes here."""
+
+
 # -- request → core → reply ---------------------------------------------------------------------
 
 def requester_for(interaction: discord.Interaction[Any]) -> Requester:
@@ -183,8 +187,8 @@ class BriefbotClient(discord.Client):
         self.briefing = briefing
         self.sync_guild_ids = tuple(sync_guild_ids)
         self.tree: app_commands.CommandTree[BriefbotClient] = app_commands.CommandTree(self)
-        self.tree.add_command(brief)
-        self.tree.add_command(briefing_commands)
+        for command in COMMANDS:
+            self.tree.add_command(command)
         self.tree.error(on_app_command_error)
 
     async def setup_hook(self) -> None:
