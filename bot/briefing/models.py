@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from summarizers.types import Point
+from summarizers.types import Point, StoryThreeThings
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,12 @@ class StoryBrief:
     """One story: its three things to know and every outlet's link to it.
 
     `outlets` are the distinct outlets behind the story; `update` marks a story an earlier digest of the
-    channel already carried, whose points then tell only what is new since (see `note`)."""
+    channel already carried, whose points then tell only what is new since (see `note`).
+
+    When the articles told come from several outlets, `outlet_brief` is the brief written from all of
+    them: each point's citing outlets, and where outlets disagree, who says what (its `Citation.article`
+    indexes its own `links`). `points` then repeats its points, each with its first citation's sentences
+    as `sources`, so every reader of `points` keeps working. None when one outlet tells the story."""
 
     title: str
     points: tuple[Point, ...]
@@ -36,6 +41,7 @@ class StoryBrief:
     outlets: tuple[str, ...] = ()
     story_id: int | None = None
     update: bool = False
+    outlet_brief: StoryThreeThings | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ and the subscription permission check, so no adapter can forget either.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -19,17 +20,19 @@ from bot.briefing.summaries import SummaryModel
 from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_brief
 from bot.settings import Settings
 from bot.store import Store
-from bot.stories import ChannelStory, Story, cluster_articles, stories_for_channel
+from bot.stories import ChannelStory, Story, cluster_articles, outlet_of, stories_for_channel
 from summarizers.methods.abstractive import AbstractiveModel
+from summarizers.methods.story_brief import brief_story
 from summarizers.methods.three_things import three_things
 from summarizers.people.names import find_people
 from summarizers.people.quotes import extract_quotes
-from summarizers.types import Person, Quote, ThreeThings
+from summarizers.types import Person, Point, Quote, SourceArticle, StoryThreeThings, ThreeThings
 
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
 QUOTES_METHOD, PEOPLE_METHOD, QUOTES_MODEL = "quotes", "people", "spacy-sm"
+STORY_METHOD = "story-brief"
 ASK_WINDOW = 200  # newest stored articles searched when answering about a figure
 MAX_DIGEST_STORIES = 100  # the most stories one digest lists, whatever limit is asked for
 
@@ -81,19 +84,40 @@ class BriefingService:
         return result
 
     def story_points(self, articles: Sequence[Article]) -> ThreeThings:
-        """Three things to know from a story's articles (given oldest first).
-
-        Today: the first article's cached three things. A brief written from all the articles, citing
-        outlets, replaces this one method.
-        """
+        """Three things to know from a story's articles (given oldest first) when one outlet tells it:
+        the first article's cached three things. Several outlets: `outlet_brief_for`."""
         return self.three_things_for(articles[0])
+
+    def outlet_brief_for(self, articles: Sequence[Article]) -> StoryThreeThings:
+        """The brief of a story from all its articles, citing outlets and saying where they disagree;
+        computed once per set of article versions and outlets (which its citations name), under the
+        cache policy of `three_things_for`."""
+        model = self.model
+        sources = [SourceArticle(outlet_of(a), a.text, a.title, a.url, a.published) for a in articles]
+        key = hashlib.sha256("\n".join(f"{s.outlet}\t{a.content_hash}" for s, a in zip(sources, articles, strict=True))
+                             .encode("utf-8")).hexdigest()
+        model_key = model.name if model else EXTRACTIVE
+        cached = self.store.get_summary(key, STORY_METHOD, model_key)
+        if cached is not None:
+            return StoryThreeThings.from_dict(cached)
+        result = brief_story(sources, model=model, timeout_s=self.settings.model_timeout_s,
+                             max_new_tokens=self.settings.model_max_new_tokens)
+        self.store.put_summary(key, STORY_METHOD, model_key if result.fallback is None else EXTRACTIVE,
+                               result.as_dict())
+        return result
 
     def story_brief(self, item: ChannelStory) -> StoryBrief:
         """One story for a digest: every outlet's link; for an update, points from the new articles only
         and a note naming what is new since the channel's last digest."""
         story = item.story
         told = list(item.new) if item.update else list(story.articles)
-        tt = self.story_points(told)
+        outlet_brief = self.outlet_brief_for(told) if len({outlet_of(a) for a in told}) >= 2 else None
+        if outlet_brief is not None:  # several outlets: written from all of them, citing each
+            points = tuple(Point(p.text, p.citations[0].sentences if p.citations else (), p.method)
+                           for p in outlet_brief.points)
+            tt = ThreeThings(points, outlet_brief.note, outlet_brief.model, outlet_brief.fallback)
+        else:
+            tt = self.story_points(told)
         note = tt.note
         if item.update:
             outlets = item.new_outlets
@@ -104,7 +128,7 @@ class BriefingService:
         return StoryBrief(title=story.title or story.articles[0].label, points=tt.points,
                           links=tuple(_link(a) for a in story.articles), published=story.published, note=note,
                           article_ids=story.article_ids, outlets=story.outlets, story_id=story.id if story.id > 0
-                          else None, update=item.update)
+                          else None, update=item.update, outlet_brief=outlet_brief)
 
     def digest(self, *, limit: int | None = None, articles: Sequence[Article] | None = None,
                stories: Sequence[ChannelStory] | None = None, since: datetime | None = None,

@@ -26,7 +26,9 @@ from summarizers.evaluation.rouge import (
     format_report,
     load_jsonl,
 )
+from summarizers.evaluation.trust import format_trust, trust_stats
 from summarizers.methods.registry import make_summarizer
+from summarizers.types import ThreeThings
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,10 @@ def _length(value: str) -> Length:
     return "reference" if value == "reference" else positive_int(value)
 
 
-def model_methods(s: Settings) -> dict[str, Callable[[], SummaryFn]]:
+def model_methods(s: Settings, results: list[ThreeThings] | None = None) -> dict[str, Callable[[], SummaryFn]]:
     """Methods that use the configured model, loaded through the one Settings loader; "all" leaves them
-    out (a model run takes minutes)."""
+    out (a model run takes minutes). Three-things results are appended to `results` (when given) for
+    the trust figures."""
     loader = SummaryModel(s, on_load=lambda spec: tty_notice(f"loading model {spec} …"))
 
     def three() -> SummaryFn:
@@ -75,7 +78,8 @@ def model_methods(s: Settings) -> dict[str, Callable[[], SummaryFn]]:
         if model is None:
             log.warning("three-things: no model (%s); scoring its extractive fallback", loader.reason)
         return make_summarizer("three-things", model, timeout_s=s.model_timeout_s,
-                               max_new_tokens=s.model_max_new_tokens)
+                               max_new_tokens=s.model_max_new_tokens,
+                               on_result=results.append if results is not None else None)
 
     def abstractive() -> SummaryFn:
         model = loader.get()
@@ -99,7 +103,8 @@ def method_names(method: str, known: Mapping[str, object] = METHODS) -> list[str
 
 
 def run(args: argparse.Namespace) -> int:
-    known = {**METHODS, **model_methods(settings())}
+    three_results: list[ThreeThings] = []
+    known = {**METHODS, **model_methods(settings(), three_results)}
     names = method_names(args.method, known)
     try:
         records = load_jsonl(args.file)
@@ -113,4 +118,6 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"cannot load a method: {exc}") from exc
     report = evaluate(records, methods, length=args.length, source=args.file)
     sys.stdout.write(format_report(report))
+    if three_results:
+        sys.stdout.write(format_trust(trust_stats(three_results[1:])))  # [0] is the untimed warm-up call
     return 0

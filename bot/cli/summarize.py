@@ -2,7 +2,8 @@
 
 Methods: `extractive` (default; sentences copied with their offsets), `abstractive` (a model's summary)
 and `three-things` (three grounded points with their source sentences). Text is cleaned of web
-boilerplate first, so offsets in the JSON output index into the *cleaned* text.
+boilerplate first, so offsets in the JSON output index into the *cleaned* text, which the JSON then
+carries as `indexed_text` (absent when cleaning changed nothing).
 
 When the model named by --model / BRIEFBOT_MODEL / the config cannot be loaded, the command says so
 once on stderr and serves extractive results with exit code 0: a missing model is a degraded mode, not
@@ -137,12 +138,15 @@ def handle(args: argparse.Namespace) -> int:
     summarizer = Summarizer(args.method, args.model)
     if args.jsonl:
         return _handle_jsonl(_lines(args.input), summarizer, args.sentences)
-    text = clean_text(read_text_input(args.input))
+    raw = read_text_input(args.input)
+    text = clean_text(raw)
     if not text.strip():
         raise CliError(f"{_name(args.input)} is empty: nothing to summarize")
     if not split_sentences(text):
         raise CliError(f"{_name(args.input)} has no sentences to summarize")
     result = summarizer.run(text, title=args.title, sentences=args.sentences)
+    if text != raw:
+        result["indexed_text"] = text  # offsets index the cleaned text, so the JSON carries it
     if args.json:
         out(json.dumps(result, ensure_ascii=False))
         return 0
@@ -188,7 +192,10 @@ def _record(line: str, summarizer: Summarizer, default_sentences: int) -> dict[s
     if not split_sentences(cleaned):
         return {"id": record_id, "error": "no sentences to summarize after cleaning"}
     try:
-        return {"id": record_id, **summarizer.run(cleaned, title=title, sentences=sentences)}
+        result = summarizer.run(cleaned, title=title, sentences=sentences)
+        if cleaned != text:
+            result["indexed_text"] = cleaned  # offsets index the cleaned text, so the JSON carries it
+        return {"id": record_id, **result}
     except Exception as exc:  # one bad article must not end the batch
         log.debug("summarize failed for %r", record_id, exc_info=True)
         return {"id": record_id, "error": f"{type(exc).__name__}: {exc}"}

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.briefing.models import Digest, FigureAnswer, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, format_date, link_label
+from bot.render.common import (
+    answer_heading,
+    disagreement_lines,
+    format_date,
+    link_label,
+    outlet_count,
+    point_outlets,
+)
 
 
 def _story(story: StoryBrief, markdown: bool) -> list[str]:
@@ -11,8 +18,15 @@ def _story(story: StoryBrief, markdown: bool) -> list[str]:
     lines = [head]
     if story.published and not markdown:
         lines[0] += f" ({format_date(story.published)})"
+    if outlets := outlet_count(story):
+        lines[0] += f" · {outlets} outlets"
     for i, point in enumerate(story.points, 1):
-        lines.append(f"{i}. {point.text}")
+        cited = point_outlets(story, i - 1, str)
+        lines.append(f"{i}. {point.text}" + (f" ({cited})" if cited else ""))
+    differ = disagreement_lines(story, str)
+    if differ:
+        lines.append("**Outlets differ:**" if markdown else "Outlets differ:")
+        lines += [f"- {line}" if markdown else f"   - {line}" for line in differ]
     if story.note:
         lines.append(f"_{story.note}_" if markdown else f"({story.note})")
     for link in story.links:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from summarizers.runtime.base import ModelUnavailable, TextModel
+from summarizers.types import ThreeThings
 
 SummaryFn = Callable[..., Any]
 EXTRACTIVE_METHODS = ("extractive", "lead", "lexrank", "textrank")
@@ -20,8 +21,12 @@ NAMES = EXTRACTIVE_METHODS + MODEL_METHODS
 
 
 def make_summarizer(name: str, model: TextModel | None = None, *, timeout_s: float | None = None,
-                    max_new_tokens: int = 160) -> SummaryFn:
-    """The summarizer called `name`; raises KeyError naming the known methods for anything else."""
+                    max_new_tokens: int = 160,
+                    on_result: Callable[[ThreeThings], None] | None = None) -> SummaryFn:
+    """The summarizer called `name`; raises KeyError naming the known methods for anything else.
+
+    `on_result` sees each whole three-things result (checks, rejections, fallback reasons), which the
+    summary-shaped return value (its points) drops: `briefbot eval` reports trust figures from it."""
     if name == "extractive":
         from summarizers.methods.extractive import ExtractiveSummarizer
 
@@ -38,8 +43,11 @@ def make_summarizer(name: str, model: TextModel | None = None, *, timeout_s: flo
         from summarizers.methods.three_things import three_things
 
         def points(text: str, count: int, *, title: str | None = None) -> list[Any]:
-            return list(three_things(text, title=title, model=model, timeout_s=timeout_s,
-                                     max_new_tokens=max_new_tokens).points)
+            result = three_things(text, title=title, model=model, timeout_s=timeout_s,
+                                  max_new_tokens=max_new_tokens)
+            if on_result is not None:
+                on_result(result)
+            return list(result.points)
 
         return points
     if name == "abstractive":
