@@ -42,6 +42,7 @@ RETRIES = 3
 BACKOFF_S = 0.5  # first wait; doubles each retry
 MAX_RETRY_AFTER_S = 10.0
 DEFAULT_CONTEXT = 8192
+UNBOUNDED_CALL_TIMEOUT_S = 300.0  # a caller without a deadline still never waits forever on a socket
 _WORDISH = re.compile(r"\w+|[^\w\s]")
 
 
@@ -121,7 +122,9 @@ class EndpointModel(TextModel):
                 raise GenerationTimeout(f"{self.name}: endpoint took longer than {timeout_s:g} s ({problem})")
             pause = BACKOFF_S * 2**attempt
             try:
-                response = self._client.post(url, json=body, timeout=httpx.Timeout(left))
+                response = self._client.post(
+                    url, json=body, timeout=httpx.Timeout(UNBOUNDED_CALL_TIMEOUT_S if left is None else left)
+                )
             except httpx.TimeoutException as exc:
                 raise GenerationTimeout(f"{self.name}: endpoint took longer than {timeout_s:g} s") from exc
             except httpx.TransportError as exc:
