@@ -227,7 +227,7 @@ def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
         elif _negated(pv) and not _negated(sv) and not source_negated:
             issues.append(Issue("negation", f"adds a negation to '{pv.text}'"))
         hedges = _hedges(sv, sdoc)
-        if source_attribution is not None and attributed:
+        if source_attribution is not None:
             hedges = [h for h in hedges if h != "would"]  # reported speech: "said it would" is not a hedge
         if hedges and not hedged_point:
             issues.append(Issue("qualifier", f"drops '{hedges[0]}' from '{sv.text}'"))
