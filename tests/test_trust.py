@@ -210,3 +210,8 @@ def test_reported_future_is_rewritten_not_rejected() -> None:
     result = three_things(text, model=CannedModel("- The new bridge will cost £2bn.\n"))
     assert result.points[0].text == "According to finance chief Anna Berg, the new bridge will cost £2bn."
     assert [c.action for c in result.checks] == ["rewritten"]
+
+
+def test_a_headline_fragment_is_no_point() -> None:
+    issues = check_point("Mr Campbell's e-mail to Newsnight", [sentence("Alastair Campbell")], article=HOTEL)
+    assert [i.check for i in issues] == ["fragment"]
