@@ -33,6 +33,7 @@ MAX_FEED_NAME_CHARS = 80
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_SLACK_LINK = re.compile(r"^<(https?://[^|>\s]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 # Slack sends channels as <#C123|name>, Discord as <#123>; people type #name.
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^#?([\w-]+)$", re.IGNORECASE)
 MAX_ARG_CHARS = 300
@@ -130,8 +131,12 @@ def subscribe_request(channel: str, time: str, timezone: str = "UTC") -> BriefRe
 
 
 def feed_url(text: str) -> str:
-    """Validate a feed address: an http(s) URL (where it points is checked when it is fetched)."""
+    """Validate a feed address: an http(s) URL (where it points is checked when it is fetched). Slack
+    sends links typed in a command as `<https://…>` or `<https://…|label>`."""
     url = text.strip()
+    wrapped = _SLACK_LINK.match(url)
+    if wrapped:
+        url = wrapped.group(1)
     if not _URL.match(url):
         raise CommandError(f"`{url}` is not a feed address. Use an http(s) link, e.g. https://example.org/rss.xml.")
     return url

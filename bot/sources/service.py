@@ -94,7 +94,8 @@ class SourcesService:
         label = name or preview.name
         new = feed_rows.add_source(self.store, tenant, preview.url, name=label, poll_minutes=minutes,
                                    origin=origin, added_by=added_by, channel_id=channel_id,
-                                   next_poll_at=None if needs_poll else now + timedelta(minutes=minutes))
+                                   next_poll_at=None if needs_poll else now + timedelta(minutes=minutes),
+                                   fetched_at=now)
         origin_row = ArticleOrigin(feed_url=preview.url)
         stored = sum(self.store.add_article(a, origin=origin_row).status != "duplicate" for a in preview.articles)
         log.info("%s feed %s for %s (%d items, %d new articles)", "added" if new else "re-added", preview.url,

@@ -201,12 +201,12 @@ def has_source(store: Store, tenant: str, url: str) -> bool:
 
 def add_source(store: Store, tenant: str, url: str, *, name: str | None, poll_minutes: int, origin: str,
                added_by: str | None = None, channel_id: str | None = None,
-               next_poll_at: datetime | None = None) -> bool:
+               next_poll_at: datetime | None = None, fetched_at: datetime | None = None) -> bool:
     """Give a tenant a feed (creating the feed row if new); True if the source is new.
 
-    Adding a feed that is paused or failing un-pauses it and makes it due at `next_poll_at`: whoever
-    adds it has just fetched it successfully. A feed shared with other tenants keeps the shortest
-    interval any of them asked for.
+    `fetched_at`: when the adder's validation fetch succeeded. That counts as a success, so a paused
+    or failing feed is cleared and due at `next_poll_at`. A feed shared with other tenants keeps the
+    shortest interval any of them asked for.
     """
     with store.session() as s:
         feed = s.get(FeedRow, url)
@@ -215,9 +215,11 @@ def add_source(store: Store, tenant: str, url: str, *, name: str | None, poll_mi
             s.add(feed)
         else:
             feed.poll_minutes = min(feed.poll_minutes or poll_minutes, poll_minutes)
-            if feed.paused_at is not None or feed.failures:
-                feed.paused_at = feed.failing_since = None
+            if fetched_at is not None and (feed.paused_at is not None or feed.failures):
+                feed.paused_at = feed.failing_since = feed.last_error = None
                 feed.failures, feed.next_poll_at = 0, next_poll_at
+        if fetched_at is not None:
+            feed.last_success_at = fetched_at
         source = s.get(SourceRow, (tenant, url))
         if source is not None:
             source.name = name or source.name
