@@ -221,8 +221,9 @@ class DigestScheduler:
             if not claimed:
                 continue
             try:
-                await self.deliverer.adapters[report.platform].send(report.channel_id, report.notice)
-            except Exception as exc:
+                async with asyncio.timeout(self.deliverer.send_timeout):
+                    await self.deliverer.adapters[report.platform].send(report.channel_id, report.notice)
+            except Exception as exc:  # refused or timed out: released, so a later pass tries again
                 log.warning("could not report feed %s (%s) to %s: %s", report.url, report.kind, report.tenant, exc)
                 await asyncio.to_thread(feed_rows.release_report, self.store, report.tenant, report.url,
                                         report.kind)
