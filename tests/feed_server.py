@@ -59,7 +59,7 @@ def story(topic: str, outlet: str, n: int = 0) -> str:
 class FeedServer:
     """Serve routes on 127.0.0.1 in a background thread; `delay` slows every answer (seconds)."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.delay = delay
         self.requests: list[tuple[str, str]] = []  # (host, path)
@@ -107,7 +107,8 @@ class FeedServer:
                 if body:
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = host  # any 127.x.y.z: Linux routes the whole block to loopback, so each is its own "host"
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="feed-server", daemon=True)
@@ -120,8 +121,8 @@ class FeedServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+    def url(self, path: str, host: str | None = None) -> str:
+        return f"http://{host or self.host}:{self.port}{path}"
 
     def serve_feed(self, path: str, title: str, items: list[tuple[str, str, str]], *,
                    etag: str | None = None) -> str:
