@@ -405,3 +405,12 @@ def test_cli_feeds_add_list_remove_and_test(server: FeedServer, monkeypatch: pyt
     assert main(["feeds", "remove", url]) == 0
     assert main(["feeds", "--tenant", GLOBAL]) == 0
     assert "No feeds" in capsys.readouterr().out
+
+
+def test_polling_interval_has_a_floor(env: Env) -> None:
+    env.settings.feed_poll_minutes = 2
+    sources = SourcesService(env.store, env.settings)
+    assert sources.poll_minutes == env.settings.feed_min_poll_minutes == 10
+    url = sources.add("slack:T1", env.feed("/fast.xml", "glacier"), poll_minutes=1).url
+    feed = feed_rows.get_feed(env.store, url)
+    assert feed is not None and feed.poll_minutes == 10
