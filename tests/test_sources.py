@@ -414,3 +414,23 @@ def test_polling_interval_has_a_floor(env: Env) -> None:
     url = sources.add("slack:T1", env.feed("/fast.xml", "glacier"), poll_minutes=1).url
     feed = feed_rows.get_feed(env.store, url)
     assert feed is not None and feed.poll_minutes == 10
+
+
+def test_a_story_shared_across_tenants_shows_each_only_its_own_outlets(env: Env) -> None:
+    """Two outlets' copies of one story, each in another server's feed: one stored story, but each server
+    sees only its own outlet's link and title (a story's title is its first article's)."""
+    text = story("ferry", "desk")
+    env.server.serve_feed("/a.xml", "Outlet A", [("Ferry strike (Outlet A)", "https://a.example/ferry", text)])
+    env.server.serve_feed("/b.xml", "Outlet B", [("Ferry strike: talks fail (Outlet B)", "https://b.example/ferry",
+                                                  text + " Talks failed late on Monday, the union said.")])
+    a, b = TENANTS["discord:G1"][0], TENANTS["slack:T2"][0]
+    env.ask(feed_request("add", env.server.url("/a.xml")), a)
+    env.ask(feed_request("add", env.server.url("/b.xml")), b)
+    [shared] = env.store.latest_stories()  # the operator's view: one story, both outlets
+    assert len(shared.articles) == 2
+    for who, mine, other in ((a, "Outlet A", "Outlet B"), (b, "Outlet B", "Outlet A")):
+        digest = env.ask(BriefRequest("digest"), who)
+        assert isinstance(digest, Digest) and len(digest.stories) == 1
+        [brief] = digest.stories
+        assert mine in brief.title and other not in brief.title
+        assert [link.url for link in brief.links] == [f"https://{mine[-1].lower()}.example/ferry"]

@@ -272,7 +272,10 @@ class Store:
                 stmt = stmt.where(visible_to(scope))
             for a in s.scalars(stmt.order_by(ArticleRow.added_at, ArticleRow.id)):
                 members.setdefault(a.story_id or 0, []).append(_to_article(a))
-        return [Story(sid, rows[sid].title or members[sid][0].label, tuple(members[sid]), rows[sid].first_seen,
+        def title(sid: int) -> str:  # a story's title is its first article's: maybe one the scope may not see
+            return (rows[sid].title if scope is None else "") or members[sid][0].label
+
+        return [Story(sid, title(sid), tuple(members[sid]), rows[sid].first_seen,
                       rows[sid].last_seen) for sid in story_ids if sid in rows and sid in members]
 
     def latest_stories(self, limit: int = 20, *, since: datetime | None = None, until: datetime | None = None,
