@@ -5,6 +5,7 @@
   scheduler.
 - `bot.render` imports only the core's types (`bot.briefing.models`), `bot.text` and itself.
 - The core (`bot.briefing`) imports no platform: neither `bot.platforms` nor a platform's SDK.
+- `bot.sources` (tenants' feeds) imports no platform, scheduler or renderer.
 
 Every import counts, including those inside functions and under `if TYPE_CHECKING:`, since a lazy
 import is still a dependency. The checker itself is tested on planted violations, so a rule that
@@ -46,6 +47,8 @@ RULES = (
     Rule("bot.stories", ("bot.briefing", "bot.render", "bot.platforms", "bot.scheduler"),
          why="stories sit beside articles, below the store and the core"),
     Rule("bot.briefing", ("bot.platforms", *PLATFORM_SDKS), why="the core serves every platform alike"),
+    Rule("bot.sources", ("bot.platforms", "bot.scheduler", "bot.render", *PLATFORM_SDKS),
+         why="tenants' feeds are core logic that chat, CLI and scheduler call, never the other way"),
 )
 
 

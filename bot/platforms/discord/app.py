@@ -27,10 +27,12 @@ from discord import app_commands
 from bot.briefing.models import Notice, Reply
 from bot.commands import (
     MAX_ARG_CHARS,
+    MAX_FEED_NAME_CHARS,
     BriefRequest,
     CommandError,
     Requester,
     brief_from_options,
+    feed_request,
     subscribe_request,
 )
 from bot.platforms.discord.transport import (
@@ -105,6 +107,52 @@ async def list_(interaction: discord.Interaction[Any]) -> None:
     await respond(interaction, BriefRequest("list"), ephemeral=True)
 
 
+# `/feed …`: this server's own sources. Hidden from non-managers like `/briefing` and refused again by the
+# core; every answer is ephemeral (a feed list shows outages only managers should hear about).
+feed_commands = app_commands.Group(name="feed", description="This server's news sources",
+                                   guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+
+
+async def _feed(interaction: discord.Interaction[Any], action: str, url: str | None = None,
+                name: str | None = None, preset: str | None = None) -> None:
+    try:
+        request: BriefRequest | Notice = feed_request(action, url, name, preset)
+    except CommandError as exc:
+        request = Notice(str(exc), ok=False)
+    await respond(interaction, request, ephemeral=True)
+
+
+@feed_commands.command(name="add", description="Add a feed (fetched and checked first) or a starter set")
+@app_commands.describe(url="Feed address, or a page that links to its feed", name="Display name",
+                       preset="A starter set instead of one feed: us, uk, eu or world (see /feed presets)")
+async def feed_add(interaction: discord.Interaction[Any], url: Option | None = None,
+                   name: app_commands.Range[str, 1, MAX_FEED_NAME_CHARS] | None = None,
+                   preset: app_commands.Range[str, 1, 40] | None = None) -> None:
+    await _feed(interaction, "add", url, name, preset)
+
+
+@feed_commands.command(name="remove", description="Stop using a feed in this server")
+@app_commands.describe(url="The feed's address, as /feed list shows it")
+async def feed_remove(interaction: discord.Interaction[Any], url: Option) -> None:
+    await _feed(interaction, "remove", url)
+
+
+@feed_commands.command(name="list", description="This server's feeds and how each is doing")
+async def feed_list(interaction: discord.Interaction[Any]) -> None:
+    await _feed(interaction, "list")
+
+
+@feed_commands.command(name="test", description="Fetch a feed now and show what it holds (stores nothing)")
+@app_commands.describe(url="Feed address, or a page that links to its feed")
+async def feed_test(interaction: discord.Interaction[Any], url: Option) -> None:
+    await _feed(interaction, "test", url)
+
+
+@feed_commands.command(name="presets", description="The starter sets of public political-news feeds")
+async def feed_presets(interaction: discord.Interaction[Any]) -> None:
+    await _feed(interaction, "presets")
+
+
 async def on_app_command_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
     """Anything that escaped a command (e.g. an option Discord could not resolve): the user gets a short
     private message, the log gets the trace."""
@@ -120,7 +168,8 @@ async def on_app_command_error(interaction: discord.Interaction[Any], error: app
         log.exception("could not report the error to interaction %s", interaction.id)
 
 
-COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (brief, briefing_commands)
+COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
+    brief, briefing_commands, feed_commands)
 """What `BriefbotClient` registers and syncs; a new module-level command goes here."""
 
 
