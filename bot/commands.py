@@ -17,12 +17,16 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Kind = Literal["digest", "topic", "url", "figure", "subscribe", "unsubscribe", "list", "help"]
+Kind = Literal["digest", "topic", "url", "figure", "subscribe", "unsubscribe", "list", "help",
+               "follow", "unfollow", "following"]
+Subject = Literal["figure", "topic"]
 
 USAGE = (
     "Usage: `/brief` (latest digest) · `/brief <topic>` · `/brief <article url>` · `/brief who <name>` · "
-    "`/brief subscribe #channel HH:MM Area/City` · `/brief unsubscribe #channel` · `/brief list`"
+    "`/brief subscribe #channel HH:MM Area/City` · `/brief unsubscribe #channel` · `/brief list` · "
+    "`/brief follow <name or words>` · `/brief unfollow <name or words>` · `/brief following`"
 )
+FOLLOW_USAGE = "Usage: `/brief {verb} <name or words>` (or `/brief {verb} figure <name>`, `/brief {verb} topic <words>`)"
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
@@ -47,6 +51,8 @@ KIND_RULES: dict[Kind, KindRule] = {
     "digest": KindRule(), "topic": KindRule(), "url": KindRule(), "figure": KindRule(),
     "help": KindRule(costly=False), "list": KindRule(costly=False),
     "subscribe": KindRule(manager=True, costly=False), "unsubscribe": KindRule(manager=True, costly=False),
+    # following resolves the name against the stored articles (spaCy); unfollowing and listing read rows
+    "follow": KindRule(), "unfollow": KindRule(costly=False), "following": KindRule(costly=False),
 }
 
 
@@ -74,6 +80,7 @@ class BriefRequest:
     channel: str | None = None
     time: str | None = None
     timezone: str | None = None
+    subject: Subject | None = None  # follow/unfollow: a figure or a topic; None lets the core decide
 
     @property
     def needs_manager(self) -> bool:
@@ -143,6 +150,29 @@ def brief_from_options(topic: str | None = None, url: str | None = None, figure:
     return BriefRequest("digest")
 
 
+def follow_request(verb: Literal["follow", "unfollow"], *, figure: str | None = None,
+                   topic: str | None = None) -> BriefRequest:
+    """A follow or unfollow of exactly one figure or topic (Discord's options; the text grammar too)."""
+    given = [(kind, _check_length(" ".join(value.split()))) for kind, value in (("figure", figure), ("topic", topic))
+             if value and value.strip()]
+    if len(given) != 1:
+        raise CommandError(f"Give one option: `/{verb} figure:<name>` or `/{verb} topic:<words>`.")
+    subject, name = given[0]
+    return BriefRequest(verb, arg=name, subject="figure" if subject == "figure" else "topic")
+
+
+def _follow_text(verb: Literal["follow", "unfollow"], rest: str) -> BriefRequest:
+    """`follow <name or words>`, `follow figure <name>`, `follow topic <words>`."""
+    head, _, tail = rest.partition(" ")
+    if head.lower() == "figure" and tail.strip():
+        return follow_request(verb, figure=tail)
+    if head.lower() == "topic" and tail.strip():
+        return follow_request(verb, topic=tail)
+    if not rest:
+        raise CommandError(FOLLOW_USAGE.format(verb=verb))
+    return BriefRequest(verb, arg=rest)
+
+
 def parse_brief(text: str) -> BriefRequest:
     """Parse the text after `/brief` (Slack, terminal)."""
     text = _check_length(" ".join((text or "").split()))
@@ -154,6 +184,10 @@ def parse_brief(text: str) -> BriefRequest:
         return BriefRequest("help")
     if word == "list" and not rest:
         return BriefRequest("list")
+    if word in {"follow", "unfollow"}:
+        return _follow_text("follow" if word == "follow" else "unfollow", rest)
+    if word == "following" and not rest:
+        return BriefRequest("following")
     if word == "subscribe":
         parts = rest.split()
         if len(parts) not in (2, 3):

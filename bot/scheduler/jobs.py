@@ -6,6 +6,7 @@ Jobs
   Both live in a SQLAlchemyJobStore in the bot's own database, so they survive restarts and a late
   start still fires a job that was due while the bot was down (misfire grace unlimited, coalesced).
 - `tick`: every 30 s, in memory: picks up subscription changes (`sync_subscriptions`) and runs a pass.
+- `follow-alerts`: every 30 s, in memory: one `FollowAlerter` pass (scan new articles, DM followers).
 
 Why the tick: APScheduler 3 does not coordinate several schedulers on one job store, so with two
 bot processes on a database either may consume a cron wake-up, possibly one without the channel's
@@ -34,8 +35,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
-from bot.delivery import PlatformAdapter
+from bot.delivery import DirectSender, PlatformAdapter
 from bot.scheduler.digests import RECORD_PATIENCE_S, SEND_TIMEOUT_S, DigestDeliverer, Outcome, describe
+from bot.scheduler.follow_alerts import INTERVAL as FOLLOW_INTERVAL
+from bot.scheduler.follow_alerts import FollowAlerter, PassReport
 from bot.scheduler.polling import FeedPoller, Loader, PollOutcome, jitter_seconds
 from bot.scheduler.slots import ScheduleError, cron_trigger
 from bot.settings import Settings
@@ -130,6 +133,8 @@ class DigestScheduler:
         self.deliverer = DigestDeliverer(store, self.briefing, adapters, settings, self.instance_id, lease=lease,
                                          record_patience=record_patience, send_timeout=send_timeout)
         self.poller = FeedPoller(store, settings, self.briefing, load=load)
+        senders = {name: a for name, a in adapters.items() if isinstance(a, DirectSender)}
+        self.follow_alerter = FollowAlerter(store, self.briefing, senders, self.instance_id, lease=lease)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
                        LOCAL: MemoryJobStore()},
@@ -150,6 +155,8 @@ class DigestScheduler:
         # The first tick runs at once: slots missed while the bot was down are sent (or skipped) now.
         self.aps.add_job(self._tick, IntervalTrigger(seconds=TICK.total_seconds(), timezone=UTC), id="tick",
                          jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
+        self.aps.add_job(self._follow_tick, IntervalTrigger(seconds=FOLLOW_INTERVAL.total_seconds(), timezone=UTC),
+                         id="follow-alerts", jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
         self.sync_feeds()
         self.sync_subscriptions()
         log.info("scheduler %s started (%d jobs)", self.instance_id, len(self.aps.get_jobs()))
@@ -191,6 +198,16 @@ class DigestScheduler:
 
     async def poll_feed(self, url: str, now: datetime | None = None) -> PollOutcome | None:
         return await self.poller.poll(url, now or self.clock())
+
+    async def run_follow_alerts(self, now: datetime | None = None) -> PassReport:
+        """One follow-alert pass at `now` (default: the clock)."""
+        return await self.follow_alerter.run_pass(now or self.clock())
+
+    async def _follow_tick(self) -> None:
+        try:
+            await self.run_follow_alerts()
+        except Exception:  # a database hiccup must not stop the job: the next tick tries again
+            log.exception("follow alert pass failed")
 
     async def _tick(self) -> None:
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import available_timezones
 
 import discord
@@ -31,6 +31,7 @@ from bot.commands import (
     CommandError,
     Requester,
     brief_from_options,
+    follow_request,
     subscribe_request,
 )
 from bot.platforms.discord.transport import (
@@ -103,6 +104,35 @@ async def unsubscribe(interaction: discord.Interaction[Any], channel: discord.Te
 @briefing_commands.command(name="list", description="List this server's daily briefings")
 async def list_(interaction: discord.Interaction[Any]) -> None:
     await respond(interaction, BriefRequest("list"), ephemeral=True)
+
+
+@app_commands.command(name="follow", description="Get a direct message when a figure is quoted or a topic is in "
+                                                 "the news")
+@app_commands.describe(figure="A public figure, e.g. Angela Merkel", topic="Words, e.g. budget vote")
+async def follow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                 topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("follow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="unfollow", description="Stop following a figure or a topic")
+@app_commands.describe(figure="A figure you follow", topic="A topic you follow")
+async def unfollow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                   topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("unfollow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="following", description="The figures and topics you follow")
+async def following(interaction: discord.Interaction[Any]) -> None:
+    await respond(interaction, BriefRequest("following"), ephemeral=True)
+
+
+def _follow_or_notice(verb: Literal["follow", "unfollow"], figure: str | None,
+                      topic: str | None) -> BriefRequest | Notice:
+    """What the user follows is theirs alone, so these answers are private (ephemeral) whatever they say."""
+    try:
+        return follow_request(verb, figure=figure, topic=topic)
+    except CommandError as exc:
+        return Notice(str(exc), ok=False)
 
 
 async def on_app_command_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
@@ -185,6 +215,9 @@ class BriefbotClient(discord.Client):
         self.tree: app_commands.CommandTree[BriefbotClient] = app_commands.CommandTree(self)
         self.tree.add_command(brief)
         self.tree.add_command(briefing_commands)
+        self.tree.add_command(follow)
+        self.tree.add_command(unfollow)
+        self.tree.add_command(following)
         self.tree.error(on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -242,3 +275,7 @@ class DiscordAdapter:
 
     async def send(self, channel_id: str, reply: Reply) -> str | None:
         return await self.transport.send(channel_id, render(reply))
+
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """A follow alert (implements `bot.delivery.DirectSender`)."""
+        return await self.transport.send_direct(user_id, render(reply))
