@@ -18,18 +18,22 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Kind = Literal["digest", "topic", "url", "figure", "subscribe", "unsubscribe", "list", "help",
-               "feed-add", "feed-remove", "feed-list", "feed-test", "feed-presets"]
+               "feed-add", "feed-remove", "feed-list", "feed-test", "feed-presets",
+               "follow", "unfollow", "following"]
 FEED_KINDS = frozenset({"feed-add", "feed-remove", "feed-list", "feed-test", "feed-presets"})
+Subject = Literal["figure", "topic"]
 
 USAGE = (
     "Usage: `/brief` (latest digest) · `/brief <topic>` · `/brief <article url>` · `/brief who <name>` · "
     "`/brief subscribe #channel HH:MM Area/City` · `/brief unsubscribe #channel` · `/brief list` · "
-    "`/brief feed add|remove|test <feed url>` · `/brief feed list` · `/brief feed add preset:<name>`"
+    "`/brief feed add|remove|test <feed url>` · `/brief feed list` · `/brief feed add preset:<name>` · "
+    "`/brief follow <name or words>` · `/brief unfollow <name or words>` · `/brief following`"
 )
 FEED_USAGE = ("Usage: `/brief feed add <feed url> [name]` · `/brief feed add preset:<name>` · "
               "`/brief feed remove <feed url>` · `/brief feed list` · `/brief feed test <feed url>` · "
               "`/brief feed presets`")
 MAX_FEED_NAME_CHARS = 80
+FOLLOW_USAGE = "Usage: `/brief {verb} <name or words>` (or `/brief {verb} figure <name>`, `/brief {verb} topic <words>`)"
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
@@ -59,6 +63,8 @@ KIND_RULES: dict[Kind, KindRule] = {
     "feed-add": KindRule(manager=True), "feed-test": KindRule(manager=True),
     "feed-remove": KindRule(manager=True, costly=False), "feed-list": KindRule(manager=True, costly=False),
     "feed-presets": KindRule(manager=True, costly=False),
+    # following resolves the name against the stored articles (spaCy); unfollowing and listing read rows
+    "follow": KindRule(), "unfollow": KindRule(costly=False), "following": KindRule(costly=False),
 }
 
 
@@ -88,6 +94,7 @@ class BriefRequest:
     timezone: str | None = None
     name: str | None = None  # a feed's display name (`feed add`)
     preset: str | None = None  # a starter set (`feed add preset:<name>`)
+    subject: Subject | None = None  # follow/unfollow: a figure or a topic; None lets the core decide
 
     @property
     def needs_manager(self) -> bool:
@@ -205,6 +212,29 @@ def brief_from_options(topic: str | None = None, url: str | None = None, figure:
     return BriefRequest("digest")
 
 
+def follow_request(verb: Literal["follow", "unfollow"], *, figure: str | None = None,
+                   topic: str | None = None) -> BriefRequest:
+    """A follow or unfollow of exactly one figure or topic (Discord's options; the text grammar too)."""
+    given = [(kind, _check_length(" ".join(value.split()))) for kind, value in (("figure", figure), ("topic", topic))
+             if value and value.strip()]
+    if len(given) != 1:
+        raise CommandError(f"Give one option: `/{verb} figure:<name>` or `/{verb} topic:<words>`.")
+    subject, name = given[0]
+    return BriefRequest(verb, arg=name, subject="figure" if subject == "figure" else "topic")
+
+
+def _follow_text(verb: Literal["follow", "unfollow"], rest: str) -> BriefRequest:
+    """`follow <name or words>`, `follow figure <name>`, `follow topic <words>`."""
+    head, _, tail = rest.partition(" ")
+    if head.lower() == "figure" and tail.strip():
+        return follow_request(verb, figure=tail)
+    if head.lower() == "topic" and tail.strip():
+        return follow_request(verb, topic=tail)
+    if not rest:
+        raise CommandError(FOLLOW_USAGE.format(verb=verb))
+    return BriefRequest(verb, arg=rest)
+
+
 def parse_brief(text: str) -> BriefRequest:
     """Parse the text after `/brief` (Slack, terminal)."""
     text = _check_length(" ".join((text or "").split()))
@@ -216,6 +246,10 @@ def parse_brief(text: str) -> BriefRequest:
         return BriefRequest("help")
     if word == "list" and not rest:
         return BriefRequest("list")
+    if word in {"follow", "unfollow"}:
+        return _follow_text("follow" if word == "follow" else "unfollow", rest)
+    if word == "following" and not rest:
+        return BriefRequest("following")
     if word == "subscribe":
         parts = rest.split()
         if len(parts) not in (2, 3):

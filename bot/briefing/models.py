@@ -107,13 +107,13 @@ class Notice:
     text: str
     ok: bool = True
     lines: tuple[str, ...] = field(default_factory=tuple)
-    personal: bool = False
+    personal: bool = False  # about the requester alone (what they follow): shown only to them, like errors
 
     @property
     def private(self) -> bool:
         """The privacy rule of replies, for every platform: an error is shown only to whoever made it
         (ephemeral on Discord and Slack), so nobody else sees the mistake, and so is a personal answer
-        (a manager's feed list); everything else goes to the channel."""
+        (a manager's feed list, what a user follows); everything else goes to the channel."""
         return not self.ok or self.personal
 
 

@@ -18,6 +18,7 @@ from bot.briefing.intake import intake
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.briefing.summaries import SummaryModel
 from bot.commands import FEED_KINDS, USAGE, BriefRequest, CommandError, Requester, parse_brief
+from bot.follows.service import FollowCommands
 from bot.settings import Settings
 from bot.sources.service import SourcesService
 from bot.store import ArticleOrigin, SourceScope, Store
@@ -49,6 +50,7 @@ class BriefingService:
         self._model = model
         self._loader = SummaryModel(settings) if model is None and load_default_model else None
         self.sources = SourcesService(store, settings)
+        self.follows = FollowCommands(store, lambda name: self.answer(f"who is {name}?"))
 
     # -- model --------------------------------------------------------------------------------
 
@@ -280,6 +282,8 @@ class BriefingService:
                 return self.answer(f"what's the latest on {request.arg}?", scope=scope)
             case "help":
                 return Notice(USAGE)
+            case "follow" | "unfollow" | "following":
+                return self.follows.handle(request, requester)
             case "subscribe" | "unsubscribe" | "list":
                 return self._subscriptions(request, requester)
         return Notice(USAGE, ok=False)

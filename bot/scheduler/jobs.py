@@ -9,6 +9,7 @@ Jobs
   feeds table, so feeds added from chat need no job of their own) and posts feed health reports owed
   to tenants' managers (`bot.sources.health`). Older versions kept one `feed:<hash>` job per feed;
   `sync_feeds` removes those.
+- `follow-alerts`: every 30 s, in memory: one `FollowAlerter` pass (scan new articles, DM followers).
 
 Why the tick: APScheduler 3 does not coordinate several schedulers on one job store, so with two
 bot processes on a database either may consume a cron wake-up, possibly one without the channel's
@@ -37,8 +38,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
-from bot.delivery import PlatformAdapter
+from bot.delivery import DirectSender, PlatformAdapter
 from bot.scheduler.digests import RECORD_PATIENCE_S, SEND_TIMEOUT_S, DigestDeliverer, Outcome, describe
+from bot.scheduler.follow_alerts import INTERVAL as FOLLOW_INTERVAL
+from bot.scheduler.follow_alerts import FollowAlerter, PassReport
 from bot.scheduler.polling import FeedPoller, Loader, PollOutcome
 from bot.scheduler.slots import ScheduleError, cron_trigger
 from bot.settings import Settings
@@ -135,6 +138,8 @@ class DigestScheduler:
         self.deliverer = DigestDeliverer(store, self.briefing, adapters, settings, self.instance_id, lease=lease,
                                          record_patience=record_patience, send_timeout=send_timeout)
         self.poller = FeedPoller(store, settings, self.briefing, load=load)
+        senders = {name: a for name, a in adapters.items() if isinstance(a, DirectSender)}
+        self.follow_alerter = FollowAlerter(store, self.briefing, senders, self.instance_id, lease=lease)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
                        LOCAL: MemoryJobStore()},
@@ -160,6 +165,8 @@ class DigestScheduler:
         self.aps.add_job(self._feeds_tick, IntervalTrigger(seconds=FEED_PASS.total_seconds(), timezone=UTC),
                          id="feeds", jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC),
                          max_instances=2)
+        self.aps.add_job(self._follow_tick, IntervalTrigger(seconds=FOLLOW_INTERVAL.total_seconds(), timezone=UTC),
+                         id="follow-alerts", jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
         self.sync_feeds()
         self.sync_subscriptions()
         log.info("scheduler %s started (%d jobs)", self.instance_id, len(self.aps.get_jobs()))
@@ -244,6 +251,16 @@ class DigestScheduler:
             await self.poll_due()
         except Exception:  # a database hiccup must not stop the next pass
             log.exception("feed pass failed")
+
+    async def run_follow_alerts(self, now: datetime | None = None) -> PassReport:
+        """One follow-alert pass at `now` (default: the clock)."""
+        return await self.follow_alerter.run_pass(now or self.clock())
+
+    async def _follow_tick(self) -> None:
+        try:
+            await self.run_follow_alerts()
+        except Exception:  # a database hiccup must not stop the job: the next tick tries again
+            log.exception("follow alert pass failed")
 
     async def _tick(self) -> None:
         try:

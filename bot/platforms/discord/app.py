@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import available_timezones
 
 import discord
@@ -33,6 +33,7 @@ from bot.commands import (
     Requester,
     brief_from_options,
     feed_request,
+    follow_request,
     subscribe_request,
 )
 from bot.platforms.discord.transport import (
@@ -153,6 +154,35 @@ async def feed_presets(interaction: discord.Interaction[Any]) -> None:
     await _feed(interaction, "presets")
 
 
+@app_commands.command(name="follow", description="Get a direct message when a figure is quoted or a topic is in "
+                                                 "the news")
+@app_commands.describe(figure="A public figure, e.g. Angela Merkel", topic="Words, e.g. budget vote")
+async def follow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                 topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("follow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="unfollow", description="Stop following a figure or a topic")
+@app_commands.describe(figure="A figure you follow", topic="A topic you follow")
+async def unfollow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                   topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("unfollow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="following", description="The figures and topics you follow")
+async def following(interaction: discord.Interaction[Any]) -> None:
+    await respond(interaction, BriefRequest("following"), ephemeral=True)
+
+
+def _follow_or_notice(verb: Literal["follow", "unfollow"], figure: str | None,
+                      topic: str | None) -> BriefRequest | Notice:
+    """What the user follows is theirs alone, so these answers are private (ephemeral) whatever they say."""
+    try:
+        return follow_request(verb, figure=figure, topic=topic)
+    except CommandError as exc:
+        return Notice(str(exc), ok=False)
+
+
 async def on_app_command_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
     """Anything that escaped a command (e.g. an option Discord could not resolve): the user gets a short
     private message, the log gets the trace."""
@@ -169,7 +199,7 @@ async def on_app_command_error(interaction: discord.Interaction[Any], error: app
 
 
 COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
-    brief, briefing_commands, feed_commands)
+    brief, briefing_commands, feed_commands, follow, unfollow, following)
 """What `BriefbotClient` registers and syncs; a new module-level command goes here."""
 
 
@@ -295,3 +325,7 @@ class DiscordAdapter:
 
     async def send(self, channel_id: str, reply: Reply) -> str | None:
         return await self.transport.send(channel_id, render(reply))
+
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """A follow alert (implements `bot.delivery.DirectSender`)."""
+        return await self.transport.send_direct(user_id, render(reply))
