@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     fetch_allow_hosts: list[str] = Field(default_factory=list)
     user_agent: str = "briefbot/0.1 (+news briefings)"
 
+    # Sources (feeds added from chat or by the operator)
+    feed_poll_minutes: int = Field(default=30, ge=1)  # interval of feeds added from chat
+    feed_min_poll_minutes: int = Field(default=10, ge=1)  # floor for every feed's interval
+    max_feeds_per_tenant: int = Field(default=50, ge=1)
+    feed_poll_workers: int = Field(default=8, ge=1)  # feeds fetched at once (never two of one host)
+
     # Delivery
     http_host: str = "0.0.0.0"  # where Slack HTTP mode listens; 127.0.0.1 behind a local reverse proxy
     http_port: int = 3000

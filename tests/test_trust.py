@@ -203,3 +203,15 @@ def test_trust_figures_count_rejections_rewrites_and_copies() -> None:
     assert stats.rewritten == 1 and stats.rejected["roles"] == 1 and stats.fallbacks["rejected"] == 1
     assert stats.attribution_dropped == 0 and stats.copies_labelled_abstractive == 0
     assert "copies labelled abstractive: 0" in format_trust(stats)
+
+
+def test_reported_future_is_rewritten_not_rejected() -> None:
+    text = "Finance chief Anna Berg said the new bridge would cost £2bn. Work starts in May."
+    result = three_things(text, model=CannedModel("- The new bridge will cost £2bn.\n"))
+    assert result.points[0].text == "According to finance chief Anna Berg, the new bridge will cost £2bn."
+    assert [c.action for c in result.checks] == ["rewritten"]
+
+
+def test_a_headline_fragment_is_no_point() -> None:
+    issues = check_point("Mr Campbell's e-mail to Newsnight", [sentence("Alastair Campbell")], article=HOTEL)
+    assert [i.check for i in issues] == ["fragment"]

@@ -100,18 +100,21 @@ class FigureAnswer:
 class Notice:
     """A short message: a confirmation, a usage hint or an error the user should see.
 
-    `ok=False` marks errors, which platforms show privately (ephemeral) where they can.
+    `ok=False` marks errors, which platforms show privately (ephemeral) where they can; `personal=True`
+    asks the same for an answer only its asker should see (feed lists and tests, for managers).
     """
 
     text: str
     ok: bool = True
     lines: tuple[str, ...] = field(default_factory=tuple)
+    personal: bool = False  # about the requester alone (what they follow): shown only to them, like errors
 
     @property
     def private(self) -> bool:
         """The privacy rule of replies, for every platform: an error is shown only to whoever made it
-        (ephemeral on Discord and Slack), so nobody else sees the mistake; everything else goes to the channel."""
-        return not self.ok
+        (ephemeral on Discord and Slack), so nobody else sees the mistake, and so is a personal answer
+        (a manager's feed list, what a user follows); everything else goes to the channel."""
+        return not self.ok or self.personal
 
 
 Reply = Digest | FigureAnswer | Notice

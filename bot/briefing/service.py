@@ -17,9 +17,12 @@ from bot.briefing.figure_answers import answer_question
 from bot.briefing.intake import intake
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.briefing.summaries import SummaryModel
-from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_brief
+from bot.commands import FEED_KINDS, USAGE, BriefRequest, CommandError, Requester, parse_brief
+from bot.follows.service import FollowCommands
 from bot.settings import Settings
-from bot.store import Store
+from bot.sources.service import SourcesService
+from bot.store import ArticleOrigin, SourceScope, Store
+from bot.store.scope import PRIVATE
 from bot.stories import ChannelStory, Story, cluster_articles, outlet_of, stories_for_channel
 from summarizers.methods.abstractive import AbstractiveModel
 from summarizers.methods.story_brief import brief_story
@@ -46,6 +49,8 @@ class BriefingService:
         self.settings = settings
         self._model = model
         self._loader = SummaryModel(settings) if model is None and load_default_model else None
+        self.sources = SourcesService(store, settings)
+        self.follows = FollowCommands(store, lambda name: self.answer(f"who is {name}?"))
 
     # -- model --------------------------------------------------------------------------------
 
@@ -134,19 +139,21 @@ class BriefingService:
                stories: Sequence[ChannelStory] | None = None, since: datetime | None = None,
                query: str | None = None, heading: str | None = None,
                empty_message: str = "No new stories since the last briefing.",
-               progress: Callable[[list[ChannelStory]], Iterable[ChannelStory]] | None = None) -> Digest:
+               progress: Callable[[list[ChannelStory]], Iterable[ChannelStory]] | None = None,
+               scope: SourceScope | None = None) -> Digest:
         """Brief the newest stories (or those of the given articles, or the given channel stories), one
         entry per story with every outlet's link. `limit` counts stories (at most MAX_DIGEST_STORIES).
 
         `progress` may wrap the per-story loop (the CLI shows a bar on a TTY while a model runs).
+        `scope` limits stored stories and their links to what one tenant may see (`bot.store.scope`).
         """
         limit = min(limit or self.settings.digest_limit, MAX_DIGEST_STORIES)
         if stories is None:
             if articles is None:
                 stories = [ChannelStory(st, st.articles)
-                           for st in self.store.latest_stories(limit, since=since, query=query)]
+                           for st in self.store.latest_stories(limit, since=since, query=query, scope=scope)]
             else:
-                stories = [ChannelStory(st, st.articles) for st in self._stories_of(articles)]
+                stories = [ChannelStory(st, st.articles) for st in self._stories_of(articles, scope)]
         items = list(stories)[:limit]
         briefs = tuple(self.story_brief(item) for item in (progress(items) if progress else items))
         notices = (self.model_note,) if self.model_note else ()
@@ -155,20 +162,24 @@ class BriefingService:
                       notices=notices)
 
     def channel_digest(self, subscription_id: int, *, since: datetime, until: datetime, heading: str,
-                       empty_message: str = "No new stories since the last briefing.") -> Digest:
+                       empty_message: str = "No new stories since the last briefing.",
+                       scope: SourceScope | None = None) -> Digest:
         """A channel's digest: stories with articles stored in (since, until] that this channel has not
-        been shown; a story an earlier digest carried comes back only as an update with its new articles."""
+        been shown; a story an earlier digest carried comes back only as an update with its new articles.
+        `scope`: the channel's tenant (what it may see)."""
         shown = self.store.posted_article_ids(subscription_id)
-        return self.new_since(since, until=until, shown=shown, heading=heading, empty_message=empty_message)
+        return self.new_since(since, until=until, shown=shown, heading=heading, empty_message=empty_message,
+                              scope=scope)
 
     def new_since(self, since: datetime, *, until: datetime | None = None, shown: Iterable[int] | None = None,
                   limit: int | None = None, heading: str | None = None,
-                  empty_message: str = "No new stories since the last briefing.") -> Digest:
+                  empty_message: str = "No new stories since the last briefing.",
+                  scope: SourceScope | None = None) -> Digest:
         """Stories with articles stored in (since, until]. A story that also has articles the reader was
         shown (`shown`; by default every article stored up to `since`) is an update telling only the new
         ones. `briefbot digest --since` uses the default; a channel passes what its digests posted."""
         limit = min(limit or self.settings.digest_limit, MAX_DIGEST_STORIES)
-        candidates = self.store.latest_stories(limit * 4, since=since, until=until)
+        candidates = self.store.latest_stories(limit * 4, since=since, until=until, scope=scope)
         if until is not None:  # articles stored while this digest is built belong to the next one
             candidates = [_until(st, until) for st in candidates]
         fresh = {a.id for st in candidates for a in st.articles if a.id is not None and a.added_at is not None
@@ -178,31 +189,39 @@ class BriefingService:
         items = stories_for_channel(candidates, shown, fresh=fresh)
         return self.digest(stories=items, limit=limit, heading=heading, empty_message=empty_message)
 
-    def _stories_of(self, articles: Sequence[Article]) -> list[Story]:
+    def _stories_of(self, articles: Sequence[Article], scope: SourceScope | None = None) -> list[Story]:
         """Stored articles' stories; articles never stored are grouped among themselves for this digest."""
         stored = [a for a in articles if a.id is not None]
         loose = [a for a in articles if a.id is None]
-        out = self.store.stories_of(stored)
+        out = self.store.stories_of(stored, scope=scope)
         now = datetime.now(UTC)
         for n, group in enumerate(cluster_articles(loose), start=1):
             members = tuple(loose[i] for i in group)
             out.append(Story(-n, members[0].label, members, now, now))  # negative id: not a stored story
         return out
 
-    def brief_topic(self, topic: str) -> Digest:
+    def brief_topic(self, topic: str, scope: SourceScope | None = None) -> Digest:
         return self.digest(query=topic, heading=f"Three things to know: {topic}",
-                           empty_message=f"I have no stories about “{topic}” yet.")
+                           empty_message=f"I have no stories about “{topic}” yet.", scope=scope)
 
-    def brief_url(self, url: str) -> Reply:
-        """Fetch (SSRF-safe), store and brief one article link, with the other outlets of its story."""
-        result = next(iter(intake([url], self.store, self.settings)))
+    def brief_url(self, url: str, scope: SourceScope | None = None) -> Reply:
+        """Fetch (SSRF-safe), store and brief one article link, with the other outlets of its story that
+        the asker's tenant may see. The tenant may see the article from now on."""
+        tenant = (scope.tenant or PRIVATE) if scope is not None else None
+        origin = ArticleOrigin(tenant=tenant) if tenant else None
+        result = next(iter(intake([url], self.store, self.settings, origin=origin)))
         if result.error:
             log.info("could not brief %s: %s", url, result.error)
             return Notice(f"I couldn't read that link: {result.error}", ok=False)
         articles = result.articles
         if not articles:
             return Notice("That page has no article text I can brief.", ok=False)
-        return self.digest(articles=articles, heading=f"Three things to know: {articles[0].label}")
+        if tenant:
+            for known in result.known:  # fetched before and unchanged: stored already, maybe by another tenant
+                if known.id is not None:
+                    self.store.grant_article(known.id, tenant)
+        return self.digest(articles=articles, heading=f"Three things to know: {articles[0].label}",
+                           scope=SourceScope(tenant) if tenant else None)
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -232,9 +251,10 @@ class BriefingService:
         self.people_for(article)
         self.quotes_for(article)
 
-    def answer(self, question: str, articles: Sequence[Article] | None = None) -> FigureAnswer:
+    def answer(self, question: str, articles: Sequence[Article] | None = None,
+               scope: SourceScope | None = None) -> FigureAnswer:
         if articles is None:
-            articles = self.store.latest_articles(ASK_WINDOW)
+            articles = self.store.latest_articles(ASK_WINDOW, scope=scope)
         return answer_question(question, articles, quotes_for=self.quotes_for, people_for=self.people_for)
 
     # -- commands -----------------------------------------------------------------------------
@@ -248,17 +268,22 @@ class BriefingService:
         return self.handle(request, requester)
 
     def handle(self, request: BriefRequest, requester: Requester) -> Reply:
+        scope = SourceScope.of(requester.platform, requester.workspace_id, requester.user_id)
+        if request.kind in FEED_KINDS:
+            return self.sources.handle(request, requester)
         match request.kind:
             case "digest":
-                return self.digest()
+                return self.digest(scope=scope)
             case "topic":
-                return self.brief_topic(request.arg or "")
+                return self.brief_topic(request.arg or "", scope)
             case "url":
-                return self.brief_url(request.arg or "")
+                return self.brief_url(request.arg or "", scope)
             case "figure":
-                return self.answer(f"what's the latest on {request.arg}?")
+                return self.answer(f"what's the latest on {request.arg}?", scope=scope)
             case "help":
                 return Notice(USAGE)
+            case "follow" | "unfollow" | "following":
+                return self.follows.handle(request, requester)
             case "subscribe" | "unsubscribe" | "list":
                 return self._subscriptions(request, requester)
         return Notice(USAGE, ok=False)

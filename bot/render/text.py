@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.briefing.models import Digest, FigureAnswer, Notice, Reply, StoryBrief
 from bot.render.common import (
     answer_heading,
@@ -66,8 +68,16 @@ def render_answer(answer: FigureAnswer) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
+_CHANNEL_LINK = re.compile(r"<#([^>|\s]+)(?:\|([^>]*))?>")
+
+
+def plain_channels(text: str) -> str:
+    """The core writes channels as `<#id>` (Discord and Slack show a link); a terminal shows `#id` (or `#name`)."""
+    return _CHANNEL_LINK.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+
+
 def render_notice(notice: Notice) -> str:
-    return "\n".join([notice.text, *notice.lines]) + "\n"
+    return plain_channels("\n".join([notice.text, *notice.lines])) + "\n"
 
 
 def render(reply: Reply, *, markdown: bool = False) -> str:

@@ -50,10 +50,9 @@ DUPLICATE_MIN_SHARED = 3  # two points sharing only "plans" and "paid" are not t
 VERBATIM = 0.8  # word-sequence similarity above which a model "point" is a copy of its source sentence
 MAX_SOURCES = 3
 INSTRUCTION = (
-    "Write exactly three short bullet points, one line each, about the events of this story: first what "
-    "happened (the title's news), then why it matters. Keep who said, claimed, hoped or alleged "
-    "something (\"X said ...\", \"according to ...\"), and keep words like \"may\", \"plans to\" and "
-    '"by mistake". Start each line with "- ".'
+    "Write exactly three short bullet points, one full sentence each, stating the three most important facts "
+    "in this article, what happened first. When a fact is someone's claim, say who made it (\"X said ...\"). "
+    'Start each line with "- ".'
 )
 
 _BULLET = re.compile(  # one or more markers: "- ", "1. ", "- - " (small models stutter), "Point 2:"

@@ -79,7 +79,8 @@ def content_words(text: str) -> frozenset[str]:
 def check_point(point: str, sources: Sequence[str], *, article: str = "", title: str | None = None) -> list[Issue]:
     """Every reason to distrust `point` as a summary of `sources`, cheapest check first.
 
-    ``support``: too few of its words are in its sources; ``grounding``: it names a person, place,
+    ``support``: too few of its words are in its sources; ``fragment``: it has no verb, so it states no
+    fact ("Musk's reinstatement of banned accounts"); ``grounding``: it names a person, place,
     organisation, number or date that neither its sources, the title, nor (for the rest of a partly
     cited name) the article holds; then the meaning checks of `meaning_issues`. An empty list means
     the point is kept. The caller decides what an ``attribution`` issue costs (three_things rewrites).
@@ -91,6 +92,8 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
     share = len(covered) / len(target)
     if share < MIN_SUPPORT:
         return [Issue("support", f"only {share:.0%} of its words are in its sources")]
+    if not any(t.pos_ in {"VERB", "AUX"} for t in parse(point)):
+        return [Issue("fragment", "not a sentence: it names a topic but states no fact")]
     bad = unsupported_terms(point, sources, context=article, title=title)
     if bad:
         return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
@@ -227,7 +230,7 @@ def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
         elif _negated(pv) and not _negated(sv) and not source_negated:
             issues.append(Issue("negation", f"adds a negation to '{pv.text}'"))
         hedges = _hedges(sv, sdoc)
-        if source_attribution is not None and attributed:
+        if source_attribution is not None:
             hedges = [h for h in hedges if h != "would"]  # reported speech: "said it would" is not a hedge
         if hedges and not hedged_point:
             issues.append(Issue("qualifier", f"drops '{hedges[0]}' from '{sv.text}'"))
