@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_slack_load.py                 # 200 concurrent, cold then cached
     .venv/bin/python benchmarks/bench_slack_load.py --requests 500 --queue 64 --channels 20
+    .venv/bin/python benchmarks/bench_slack_load.py --hostile 1000   # unsigned/malformed flood: statuses, log size
 
 What runs: `SlackAdapter` (slack-bolt's aiohttp app, signature checks included) on 127.0.0.1 with the real
 `AsyncBriefing` (bounded queue, worker threads) and `BriefingService` on a temp SQLite store seeded with the
@@ -13,6 +14,11 @@ Figures, per burst: ack latency (request sent -> HTTP 200 from the adapter; Slac
 answer latency (request sent -> the answer reaching its response_url), plus how many requests got the
 queue's "busy" notice instead of a briefing. The first burst runs on a cold summary cache, the second
 with every summary cached. Each burst is bounded by --timeout; nothing leaves 127.0.0.1.
+
+`--hostile N` instead sends N unsigned or malformed requests (bad timestamps, binary, bad JSON, bad
+`payload`, bad percent-encoding, forged signatures, 200 KB bodies; the kinds in tests/fake_slack.py),
+50 at a time, with the log at INFO in `briefbot`'s format, and prints the HTTP statuses, the bytes of log
+they caused (per 1,000 requests; target <= 100 KB) and the rate they were refused at.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import io
 import logging
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -37,12 +45,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the fake Slack the e2e tests use
 
-from fake_slack import RESPONSE, TEAM_ID, TOKEN, FakeSlack  # noqa: E402
+from fake_slack import RESPONSE, TEAM_ID, TOKEN, FakeSlack, hostile_requests  # noqa: E402
 
 from bot.articles.ingest import load_inputs  # noqa: E402
 from bot.briefing.runner import BUSY, AsyncBriefing  # noqa: E402
 from bot.briefing.service import BriefingService  # noqa: E402
-from bot.platforms.slack.app import EVENTS_PATH, SlackAdapter  # noqa: E402
+from bot.platforms.slack.app import SlackAdapter  # noqa: E402
+from bot.platforms.slack.transport import EVENTS_PATH  # noqa: E402
 from bot.samples import SAMPLES  # noqa: E402
 from bot.settings import Secrets, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -135,6 +144,40 @@ def report(label: str, b: Burst) -> None:
           f"from the bounded queue, {b.rate_limited} rate-limit notices")
 
 
+async def hostile(adapter: SlackAdapter, n: int, timeout: float) -> None:
+    """Send `n` hostile requests, 50 in flight; print statuses, log bytes and rate."""
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))  # as `briefbot` logs
+    root = logging.getLogger()
+    for other in root.handlers:
+        other.setLevel(logging.ERROR)  # the console keeps showing errors only
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    url = f"http://127.0.0.1:{adapter.port}{EVENTS_PATH}"
+    statuses: Counter[int] = Counter()
+    requests = list(hostile_requests(n))
+    started = time.monotonic()
+    async with asyncio.timeout(timeout), aiohttp.ClientSession() as http:
+        gate = asyncio.Semaphore(50)
+
+        async def one(body: bytes, headers: dict[str, str]) -> None:
+            async with gate, http.post(url, data=body, headers=headers) as resp:
+                await resp.read()
+                statuses[resp.status] += 1
+
+        await asyncio.gather(*(one(body, headers) for body, headers in requests))
+    wall = time.monotonic() - started
+    await adapter.close()  # flushes the count of refusals not logged one by one
+    root.removeHandler(handler)
+    size = len(captured.getvalue().encode())
+    sent = sum(len(body) for body, _ in requests)
+    print(f"{n} hostile requests ({sent / 1e6:.1f} MB of bodies) in {wall:.2f} s ({n / wall:.0f}/s); "
+          f"statuses {dict(sorted(statuses.items()))}")
+    print(f"  log: {size} bytes, {captured.getvalue().count(chr(10))} lines = {size * 1000 / n / 1024:.1f} KB "
+          f"per 1,000 requests (target <= 100 KB); 'Traceback' in log: {'Traceback' in captured.getvalue()}")
+
+
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", model="none",
@@ -153,6 +196,9 @@ async def run(args: argparse.Namespace) -> None:
         adapter = SlackAdapter(briefing, settings, secrets, host="127.0.0.1", port=0)
         await adapter.start()
         try:
+            if args.hostile:
+                await hostile(adapter, args.hostile, args.timeout)
+                return
             print(f"{store.count_articles()} sample articles; queue bound {briefing.max_pending}, "
                   f"{args.workers} worker threads; {args.requests} concurrent /brief over {args.channels} channels")
             cold = await burst(adapter, fake, "cold", args.requests, args.channels, args.timeout)
@@ -175,6 +221,8 @@ def main() -> None:
                     help="bounded work queue size (BRIEFBOT_MODEL_QUEUE_SIZE; default %(default)s)")
     ap.add_argument("--workers", type=int, default=2, help="briefing worker threads (the bot uses 2)")
     ap.add_argument("--timeout", type=float, default=180.0, help="give up on a burst after this many seconds")
+    ap.add_argument("--hostile", type=int, default=0, metavar="N",
+                    help="send N unsigned/malformed requests instead and report statuses and log size")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     asyncio.run(run(args))

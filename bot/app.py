@@ -76,7 +76,7 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
             pass
     # Say once, at start-up, whether the abstractive model is usable (loading it happens here, not mid-request).
     await briefing.call(lambda: service.model)
-    scheduler = DigestScheduler(store, service, adapters, settings)
+    scheduler = DigestScheduler(store, briefing, adapters, settings)
     started: list[PlatformAdapter] = []
     try:
         for name, adapter in adapters.items():

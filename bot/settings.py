@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_dir
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -90,6 +92,15 @@ class Settings(BaseSettings):
     discord_shards: bool = False
     user_rate_per_minute: int = 6
     channel_rate_per_minute: int = 20
+    # Slack user ids who may change daily briefings besides workspace admins and owners. Not secret, so a
+    # setting; read from `SLACK_MANAGERS` (comma- or space-separated, its documented name) or BRIEFBOT_SLACK_MANAGERS.
+    slack_managers: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), validation_alias=AliasChoices("slack_managers", "BRIEFBOT_SLACK_MANAGERS", "SLACK_MANAGERS"))
+
+    @field_validator("slack_managers", mode="before")
+    @classmethod
+    def _split_ids(cls, v: Any) -> Any:
+        return frozenset(re.split(r"[\s,]+", v.strip())) - {""} if isinstance(v, str) else v
 
     @field_validator("database_url")
     @classmethod

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,3 +263,29 @@ class FakeSlack:
         if problems:
             return web.Response(status=400, text=problems[0])
         return web.Response(text="ok")
+
+
+# -- hostile requests: what an outside attack run sent to /slack/events ----------------------------------
+
+MARK = "BODYMARK"  # in every hostile body: it must never reach the log
+
+
+def hostile_requests(n: int) -> Iterator[tuple[bytes, dict[str, str]]]:
+    """`n` unsigned or malformed requests, cycling through every kind the attack run used."""
+    now = str(int(time.time()))
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    js = {"Content-Type": "application/json"}
+    kinds: list[tuple[bytes, dict[str, str]]] = [
+        (bytes(range(256)) * 4 + MARK.encode(), {"Content-Type": "application/octet-stream"}),
+        (f'{{"type": "event_callback", "{MARK}": '.encode(), js),
+        (f"payload=%7Bnot-json-{MARK}".encode(), form),
+        (f"text=%ZZ%E0%A4%A&{MARK}=%".encode(), form),
+        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}),
+        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=0"}),
+        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": "1.5e9", "X-Slack-Signature": "v0=0"}),
+        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "sha1=beef"}),
+        (f"text={MARK}".encode(), {**form, "X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64}),
+        ((MARK * 25_000).encode(), form),  # 200 KB unsigned
+    ]
+    for i in range(n):
+        yield kinds[i % len(kinds)]

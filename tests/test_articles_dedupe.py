@@ -1,10 +1,10 @@
-"""De-duplication: canonical URLs, near-duplicate text, and grouping rewrites of one story."""
+"""De-duplication: canonical URLs and near-duplicate text."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.articles.dedupe import canonical_url, group_stories, near_duplicate, story_similarities
+from bot.articles.dedupe import canonical_url, near_duplicate
 from bot.articles.models import Article
 
 # Own synthetic stories: two outlets' rewrites of A and of B, and C, which shares A's vocabulary
@@ -76,31 +76,3 @@ def test_near_duplicate_edge_cases() -> None:
     assert near_duplicate("Short text.", "short text")
     assert not near_duplicate("Short text.", "Other text.")
     assert near_duplicate(A1, A2, threshold=0.0)
-
-
-def test_rewrites_score_above_different_stories() -> None:
-    sims = story_similarities([Article(text=t) for t in (A1, A2, B1, B2, C1)])
-    assert sims[0][1] > 0.3 and sims[2][3] > 0.3  # rewrites
-    assert sims[0][4] < 0.2 and sims[0][2] < 0.1  # different events
-
-
-def test_group_stories_groups_rewrites_in_order() -> None:
-    articles = [Article(text=t, title=f"t{i}") for i, t in enumerate((A1, B1, C1, A2, B2))]
-    groups = group_stories(articles)
-    assert [[a.text for a in g] for g in groups] == [[A1, A2], [B1, B2], [C1]]
-
-
-def test_group_stories_same_url_or_text_always_groups() -> None:
-    articles = [
-        Article(text=A1, url="https://example.com/a?utm_source=x"),
-        Article(text=B1, url="https://www.example.com/a/"),  # same page, different (updated) text
-        Article(text=C1),
-        Article(text=C1),
-    ]
-    groups = group_stories(articles)
-    assert [len(g) for g in groups] == [2, 2]
-
-
-def test_group_stories_degenerate_input() -> None:
-    assert group_stories([]) == []
-    assert [len(g) for g in group_stories([Article(text="the a of"), Article(text="and the")])] == [1, 1]

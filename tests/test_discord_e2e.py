@@ -25,9 +25,11 @@ from bot.articles.models import Article
 from bot.briefing.models import Digest
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
-from bot.platforms.discord.app import BAD_URL, ONE_OPTION, DiscordAdapter
+from bot.commands import BAD_URL, ONE_OPTION
+from bot.platforms.discord.app import DiscordAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
+from summarizers.nlp import get_nlp
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +91,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def service(store: Store) -> BriefingService:
+    get_nlp()  # spaCy's one-off load (seconds on a busy machine) happens here, not inside a reply deadline
     return BriefingService(store, Settings(database_url=store.url), load_default_model=False)
 
 

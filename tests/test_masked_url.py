@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.cli import main
-from bot.settings import Secrets, Settings, get_settings
+from bot.settings import Secrets, get_settings
 from bot.text import masked_url
 
 
@@ -51,14 +51,14 @@ def test_doctor_masks_passwords_in_urls(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_endpoints_overridden_log_line_masks_credentials(caplog: pytest.LogCaptureFixture) -> None:
-    from bot.platforms.discord.app import DiscordAdapter
+    from bot.platforms.discord.transport import Endpoints
 
     secrets = Secrets(discord_token=SecretStr("t"), discord_api_url="http://user:rest-pw@127.0.0.1:9/api",
                       discord_gateway_url="ws://user:gw-pw@127.0.0.1:9/")
-    adapter = DiscordAdapter(None, Settings(), secrets)  # type: ignore[arg-type]
-    with caplog.at_level(logging.INFO, logger="bot.platforms.discord.app"):
-        adapter._configure_endpoints()
-        adapter._restore_endpoints()
+    endpoints = Endpoints(secrets)
+    with caplog.at_level(logging.INFO, logger="bot.platforms.discord.transport"):
+        endpoints.apply()
+        endpoints.restore()
     [line] = [r.getMessage() for r in caplog.records if "overridden" in r.getMessage()]
     assert "rest-pw" not in line and "gw-pw" not in line
     assert "http://user:***@127.0.0.1:9/api" in line and "ws://user:***@127.0.0.1:9/" in line

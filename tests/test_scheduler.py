@@ -626,10 +626,14 @@ async def test_a_digest_has_only_stories_new_since_the_channels_last_digest(env:
     first, second = (reply for _, reply in adapter.posts)
     assert isinstance(first, Digest) and isinstance(second, Digest)
     assert [s.title for s in first.stories] == ["Budget vote"]
-    [housing] = second.stories  # the budget follow-up is not new, transit came after the cut-off
+    # Transit came after the cut-off. The budget story comes back, marked as an update: it has a new outlet.
+    [budget_update, housing] = second.stories
     assert {link.url for link in housing.links} == {"https://one.example/housing", "https://two.example/h"}
+    assert not housing.update and len(housing.outlets) == 2
+    assert budget_update.update and budget_update.title == "Budget vote"
+    assert budget_update.note and "two.example" in budget_update.note
     [row1, row2] = env.deliveries()
-    assert len(row1.article_ids) == 1 and len(row2.article_ids) == 2
+    assert len(row1.article_ids) == 1 and len(row2.article_ids) == 4
 
 
 async def test_an_empty_day_says_so_by_default(env: Env) -> None:

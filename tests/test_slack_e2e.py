@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,12 +24,14 @@ import pytest
 from fake_slack import (
     APP_TOKEN,
     BOT_USER_ID,
+    MARK,
     RESPONSE,
     SOCKET_ACK,
     TEAM_ID,
     TOKEN,
     Call,
     FakeSlack,
+    hostile_requests,
     limit_problems,
     pings,
 )
@@ -41,6 +44,7 @@ from bot.briefing.service import BriefingService
 from bot.platforms.slack.app import WORKING, SlackAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
+from summarizers.nlp import get_nlp
 from summarizers.types import Point
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +103,7 @@ def service(tmp_path: Path) -> Iterator[BriefingService]:
     for article in ARTICLES:
         store.add_article(Article(text=article.text, title=article.title, url=article.url,
                                   source=article.source, published=article.published))
+    get_nlp()  # spaCy's one-off load (seconds on a busy machine) happens here, not inside a reply deadline
     yield BriefingService(store, Settings(), load_default_model=False)
     store.close()
 
@@ -341,6 +346,61 @@ async def test_url_verification_challenge(adapter: SlackAdapter) -> None:
     assert unsigned == 401
 
 
+# -- hostile input (issue 15 items 3 and 5) -------------------------------------------------------------
+
+async def post_raw(adapter: SlackAdapter, body: bytes, headers: dict[str, str],
+                   http: aiohttp.ClientSession) -> int:
+    async with http.post(f"http://127.0.0.1:{adapter.port}/slack/events", data=body, headers=headers) as resp:
+        await resp.read()
+        return resp.status
+
+
+@hard_timeout(60)
+async def test_a_flood_of_unsigned_malformed_requests_gets_400_or_401_and_a_bounded_log(
+        adapter: SlackAdapter, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with aiohttp.ClientSession() as http:
+        statuses = [await post_raw(adapter, body, headers, http) for body, headers in hostile_requests(500)]
+    assert set(statuses) <= {400, 401} and statuses.count(400) >= 150
+    await adapter.close()  # flushes the count of refusals not logged one by one
+    log_text = caplog.text
+    assert len(log_text) <= 50_000, len(log_text)  # the target: <= 100 KB per 1,000 such requests
+    assert MARK not in log_text and "Traceback" not in log_text
+    assert all(r.levelno < logging.ERROR for r in caplog.records)
+    assert "refused a request from 127.0.0.1" in log_text and "more requests refused" in log_text
+    assert [c for c in fake.calls if c.method != "auth.test"] == []
+
+
+@hard_timeout(20)
+async def test_signed_but_unreadable_bodies_get_400_not_500(adapter: SlackAdapter, fake: FakeSlack,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    cases = [(bytes(range(256)), "application/x-www-form-urlencoded"), (b'{"type": "event_', "application/json"),
+             (b"[1, 2]", "application/json"), (b"payload=%7Bnot-json", "application/x-www-form-urlencoded")]
+    async with aiohttp.ClientSession() as http:
+        for body, content_type in cases:
+            stamp = str(int(time.time()))
+            mac = hmac.new(SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+            headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
+                       "X-Slack-Signature": f"v0={mac}"}
+            assert await post_raw(adapter, body, headers, http) == 400, body
+    assert "Traceback" not in caplog.text and caplog.text.count("unreadable body") == len(cases)
+
+
+@hard_timeout(20)
+async def test_a_replayed_slash_command_runs_once(adapter: SlackAdapter, fake: FakeSlack,
+                                                  service: BriefingService) -> None:
+    body = slash_body(fake, f"subscribe <#{NEWS}|news> 08:00 UTC", user=ADMIN, name="replayed")
+    headers = signature_headers(body)
+    first, _, _ = await deliver(adapter, body, signed=False, headers=headers)
+    again, text, _ = await deliver(adapter, body, signed=False, headers=headers)
+    assert (first, again, text) == (200, 200, "")
+    await answer_to(fake, "replayed")
+    await asyncio.sleep(0.5)  # room for a second answer to show up
+    assert len(responses(fake.calls, "replayed")) == 1
+    assert len(service.store.list_subscriptions("slack")) == 1
+
+
 # -- rate limits and delivery -------------------------------------------------------------------------
 
 @hard_timeout(20)
@@ -414,8 +474,10 @@ def test_http_mode_refuses_to_run_without_a_signing_secret(service: BriefingServ
 
 def test_managers_come_from_the_environment(service: BriefingService, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_MANAGERS", "U0ONE0001, U0TWO0002 U0THREE03")
+    settings = Settings()
+    assert settings.slack_managers == {"U0ONE0001", "U0TWO0002", "U0THREE03"}
     briefing = AsyncBriefing(service)
-    adapter = SlackAdapter(briefing, service.settings, Secrets(slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET)))
+    adapter = SlackAdapter(briefing, settings, Secrets(slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET)))
     assert adapter.managers == {"U0ONE0001", "U0TWO0002", "U0THREE03"}
-    assert adapter.port == service.settings.http_port == 3000
+    assert adapter.port == settings.http_port == 3000
     briefing.close()

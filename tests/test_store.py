@@ -81,7 +81,9 @@ def test_near_duplicate_from_another_outlet_is_linked_to_its_story(store: Store)
     second = store.add_article(Article(text=rewrite, url="https://b.example/farm", source="B"))
     assert second.status == "linked"
     assert f"#{first.id}" in second.reason
-    assert store.get_article(second.id).extra["story_of"] == first.id  # type: ignore[union-attr]
+    stored = store.get_article(second.id)
+    assert stored is not None and stored.story_id == first.story_id == second.story_id
+    assert not stored.extra  # story data travels in typed fields, not in the untyped dict
 
 
 def test_latest_articles_newest_first_and_filtered(store: Store) -> None:

@@ -1,13 +1,11 @@
-"""Recognise the same article and the same story: canonical URLs, near-duplicate text, story groups.
-
-Three levels, from strict to loose:
+"""Recognise the same article: canonical URLs and near-duplicate text.
 
 * `canonical_url` - one key per web page, whatever tracking parameters, AMP variant or `www.` it came
   with. (Identical text is caught earlier by `Article.content_hash`.)
 * `near_duplicate` - the same article text with small edits: a syndicated wire story on two sites, a
   re-fetch after a correction. Word 5-shingle Jaccard similarity.
-* `group_stories` - different outlets' rewrites of one event. Rewrites share few word sequences, so
-  this compares TF-IDF weighted vocabularies (names, numbers and rare words dominate) instead.
+
+Different outlets' rewrites of one event are a story, not a duplicate: see `bot.stories`.
 """
 
 from __future__ import annotations
@@ -15,22 +13,12 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
-from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import numpy as np
-
-from bot.articles.models import Article
 
 log = logging.getLogger(__name__)
 
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE_THRESHOLD = 0.8  # 5-shingle Jaccard at which two texts are one article with small edits
-# Cosine similarity of TF-IDF vectors at which two articles count as the same story. Rewrites of one
-# event by different outlets score ~0.35-0.5; different events sharing the usual political vocabulary
-# (Senate, Tuesday, vote, a senator's name) score ~0.1. Over 300 unrelated political articles (the
-# shared polnear set) 99.9% of pairs score below 0.22. See tests/test_articles_dedupe.py.
-STORY_THRESHOLD = 0.25
 
 _TRACKING_PARAMS = frozenset({
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
@@ -145,78 +133,3 @@ def similar_shingles(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]
     if a and b and min(len(a), len(b)) < threshold * max(len(a), len(b)):
         return False
     return jaccard(a, b) >= threshold
-
-
-# -- story groups --------------------------------------------------------------------------------------
-
-
-def _identity_keys(article: Article) -> set[str]:
-    keys = {f"hash:{article.content_hash}"}
-    if article.url:
-        keys.add(f"url:{canonical_url(article.url)}")
-    return keys
-
-
-def story_similarities(articles: Sequence[Article]) -> np.ndarray:
-    """Pairwise story similarity in [0, 1] (n x n): TF-IDF cosine over title + text, 1.0 for near-duplicates.
-
-    IDF is computed over the given articles, so words every article uses ("Trump", "said") count little
-    and the names, numbers and places particular to one event count most.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer  # heavy import, only needed here
-
-    n = len(articles)
-    docs = [f"{a.title}\n{a.text}" for a in articles]
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
-                                 token_pattern=r"(?u)\b\w[\w'’.-]*\w\b|\b\w\b")
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # every document is empty or only stop words
-        return np.eye(n)
-    sims = np.asarray((matrix @ matrix.T).todense(), dtype=float)
-    # Near-duplicates always share most vocabulary, so only those pairs pay for the shingle comparison.
-    rows, cols = np.nonzero(np.triu(sims >= 0.5, k=1) & (sims < 1.0))
-    if len(rows):
-        sets = {i: shingles(docs[i]) for i in set(rows.tolist()) | set(cols.tolist())}
-        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-            if jaccard(sets[i], sets[j]) >= 0.8:
-                sims[i, j] = sims[j, i] = 1.0
-    np.fill_diagonal(sims, 1.0)
-    return np.clip(sims, 0.0, 1.0)
-
-
-def group_stories(articles: Sequence[Article], threshold: float = STORY_THRESHOLD) -> list[list[Article]]:
-    """Group articles that report the same story, groups and members in order of first appearance.
-
-    An article joins the earlier group it is most similar to on average, if that average reaches
-    `threshold`; same URL or same text always joins. Average rather than single link, so a chain of
-    loosely related stories does not collapse into one group.
-    """
-    if not articles:
-        return []
-    sims = story_similarities(articles)
-    n = len(articles)
-    group_of = np.full(n, -1, dtype=np.int64)
-    sizes: list[int] = []
-    by_key: dict[str, int] = {}
-    for i, article in enumerate(articles):
-        keys = _identity_keys(article)
-        best = next((by_key[k] for k in keys if k in by_key), -1)
-        if best < 0 and sizes:
-            sums = np.bincount(group_of[:i], weights=sims[i, :i], minlength=len(sizes))
-            scores = sums / np.asarray(sizes, dtype=float)
-            top = int(np.argmax(scores))  # first maximum: ties go to the earlier group
-            if scores[top] >= threshold:
-                best = top
-        if best < 0:
-            best = len(sizes)
-            sizes.append(0)
-        group_of[i] = best
-        sizes[best] += 1
-        for k in keys:
-            by_key.setdefault(k, best)
-    groups: list[list[Article]] = [[] for _ in sizes]
-    for i, g in enumerate(group_of.tolist()):
-        groups[g].append(articles[i])
-    log.debug("grouped %d articles into %d stories", n, len(groups))
-    return groups

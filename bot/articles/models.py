@@ -27,6 +27,9 @@ class Article:
     published: datetime | None = None
     id: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # Set by the store: the story this article was placed in and when it was stored.
+    story_id: int | None = None
+    added_at: datetime | None = None
 
     @property
     def content_hash(self) -> str:

@@ -22,7 +22,10 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class StoryBrief:
-    """One story: its three things to know and every outlet's link to it."""
+    """One story: its three things to know and every outlet's link to it.
+
+    `outlets` are the distinct outlets behind the story; `update` marks a story an earlier digest of the
+    channel already carried, whose points then tell only what is new since (see `note`)."""
 
     title: str
     points: tuple[Point, ...]
@@ -30,6 +33,9 @@ class StoryBrief:
     published: datetime | None = None
     note: str | None = None
     article_ids: tuple[int, ...] = ()
+    outlets: tuple[str, ...] = ()
+    story_id: int | None = None
+    update: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,11 @@ class Digest:
     generated_at: datetime
     empty_message: str | None = None
     notices: tuple[str, ...] = ()
+
+    @property
+    def private(self) -> bool:
+        """Briefings are for the whole channel (see `Notice.private`)."""
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,11 @@ class FigureAnswer:
     suggestions: tuple[str, ...] = ()
     message: str | None = None
 
+    @property
+    def private(self) -> bool:
+        """Answers are for the whole channel (see `Notice.private`)."""
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:
@@ -84,6 +100,12 @@ class Notice:
     text: str
     ok: bool = True
     lines: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def private(self) -> bool:
+        """The privacy rule of replies, for every platform: an error is shown only to whoever made it
+        (ephemeral on Discord and Slack), so nobody else sees the mistake; everything else goes to the channel."""
+        return not self.ok
 
 
 Reply = Digest | FigureAnswer | Notice

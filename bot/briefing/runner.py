@@ -21,7 +21,6 @@ from bot.commands import BriefRequest, Requester
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-CHEAP_KINDS = frozenset({"help", "list", "subscribe", "unsubscribe"})
 BUSY = "I'm working through a lot of requests right now; please try again in a minute."
 FAILED = "Sorry, something went wrong while preparing that briefing. It has been logged."
 
@@ -30,9 +29,13 @@ class AsyncBriefing:
     """Run core calls off the event loop with a bounded queue and per-user/channel rate limits."""
 
     def __init__(self, service: BriefingService, *, workers: int = 2, max_pending: int | None = None,
-                 user_per_minute: int | None = None, channel_per_minute: int | None = None) -> None:
+                 user_per_minute: int | None = None, channel_per_minute: int | None = None,
+                 rate_limits: bool = True) -> None:
+        """`rate_limits=False` for a single local user (the terminal): limits share a channel fairly
+        among its people, and a terminal is nobody else's channel. The queue bound still holds."""
         s = service.settings
         self.service = service
+        self.rate_limits = rate_limits
         self.max_pending = max_pending if max_pending is not None else s.model_queue_size
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="briefing")
         self._pending = 0
@@ -43,8 +46,7 @@ class AsyncBriefing:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def handle(self, request: BriefRequest, requester: Requester) -> Reply:
-        expensive = request.kind not in CHEAP_KINDS
-        return await self._run(lambda: self.service.handle(request, requester), requester, expensive)
+        return await self._run(lambda: self.service.handle(request, requester), requester, request.costly)
 
     async def handle_text(self, text: str, requester: Requester) -> Reply:
         return await self._run(lambda: self.service.handle_text(text, requester), requester, True)
@@ -57,15 +59,15 @@ class AsyncBriefing:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def _run(self, fn: Callable[[], Reply], requester: Requester, expensive: bool) -> Reply:
-        if expensive:
+        if expensive and self.rate_limits:
             wait = max(self._users.retry_after(f"{requester.platform}:u:{requester.user_id}"),
                        self._channels.retry_after(f"{requester.platform}:c:{requester.channel_id}"))
             if wait > 0:
                 log.info("rate limited %s user %s", requester.platform, requester.user_id)
                 return Notice(f"You're asking faster than I can brief; try again in {int(wait) + 1} s.", ok=False)
-            if self._pending >= self.max_pending:
-                log.warning("work queue full (%d pending); refusing request", self._pending)
-                return Notice(BUSY, ok=False)
+        if expensive and self._pending >= self.max_pending:
+            log.warning("work queue full (%d pending); refusing request", self._pending)
+            return Notice(BUSY, ok=False)
         self._pending += 1
         try:
             return await self.call(fn)

@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.articles.dedupe import group_stories
-from bot.articles.fetch import DeferredHttpCache
-from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
 from bot.briefing.figure_answers import answer_question
+from bot.briefing.intake import intake
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.commands import USAGE, BriefRequest, CommandError, Requester, parse_brief
 from bot.settings import Settings
 from bot.store import Store
+from bot.stories import ChannelStory, Story, cluster_articles, stories_for_channel
 from summarizers.methods.abstractive import AbstractiveModel, ModelUnavailable, load_model
 from summarizers.methods.three_things import three_things
 from summarizers.people.names import find_people
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 EXTRACTIVE = "extractive"
 QUOTES_METHOD, PEOPLE_METHOD, QUOTES_MODEL = "quotes", "people", "spacy-sm"
 ASK_WINDOW = 200  # newest stored articles searched when answering about a figure
+MAX_DIGEST_STORIES = 100  # the most stories one digest lists, whatever limit is asked for
 
 
 class BriefingService:
@@ -88,54 +89,105 @@ class BriefingService:
                                article_id=article.id)
         return result
 
-    def story_brief(self, group: Sequence[Article]) -> StoryBrief:
-        lead = group[0]
-        tt = self.three_things_for(lead)
-        links = tuple(_link(a) for a in group)
-        return StoryBrief(title=lead.label, points=tt.points, links=links, published=lead.published,
-                          note=tt.note, article_ids=tuple(a.id for a in group if a.id is not None))
+    def story_points(self, articles: Sequence[Article]) -> ThreeThings:
+        """Three things to know from a story's articles (given oldest first).
+
+        Today: the first article's cached three things. A brief written from all the articles, citing
+        outlets, replaces this one method.
+        """
+        return self.three_things_for(articles[0])
+
+    def story_brief(self, item: ChannelStory) -> StoryBrief:
+        """One story for a digest: every outlet's link; for an update, points from the new articles only
+        and a note naming what is new since the channel's last digest."""
+        story = item.story
+        told = list(item.new) if item.update else list(story.articles)
+        tt = self.story_points(told)
+        note = tt.note
+        if item.update:
+            outlets = item.new_outlets
+            count = len(item.new)
+            what = f"{count} new article{'s' if count != 1 else ''}"
+            extra = f", first report{'s' if len(outlets) != 1 else ''} from {', '.join(outlets)}" if outlets else ""
+            note = f"Update since the last briefing: {what}{extra}." + (f" {tt.note}" if tt.note else "")
+        return StoryBrief(title=story.title or story.articles[0].label, points=tt.points,
+                          links=tuple(_link(a) for a in story.articles), published=story.published, note=note,
+                          article_ids=story.article_ids, outlets=story.outlets, story_id=story.id if story.id > 0
+                          else None, update=item.update)
 
     def digest(self, *, limit: int | None = None, articles: Sequence[Article] | None = None,
-               since: datetime | None = None, query: str | None = None, heading: str | None = None,
+               stories: Sequence[ChannelStory] | None = None, since: datetime | None = None,
+               query: str | None = None, heading: str | None = None,
                empty_message: str = "No new stories since the last briefing.",
-               progress: Callable[[list[list[Article]]], Iterable[list[Article]]] | None = None) -> Digest:
-        """Brief the newest stories (or the given ones), one entry per story with every outlet's link.
+               progress: Callable[[list[ChannelStory]], Iterable[ChannelStory]] | None = None) -> Digest:
+        """Brief the newest stories (or those of the given articles, or the given channel stories), one
+        entry per story with every outlet's link. `limit` counts stories (at most MAX_DIGEST_STORIES).
 
         `progress` may wrap the per-story loop (the CLI shows a bar on a TTY while a model runs).
         """
-        limit = limit or self.settings.digest_limit
-        if articles is None:
-            articles = self.store.latest_articles(limit * 4, since=since, query=query)
-        groups = _group(articles)[:limit]
-        stories = tuple(self.story_brief(g) for g in (progress(groups) if progress else groups))
+        limit = min(limit or self.settings.digest_limit, MAX_DIGEST_STORIES)
+        if stories is None:
+            if articles is None:
+                stories = [ChannelStory(st, st.articles)
+                           for st in self.store.latest_stories(limit, since=since, query=query)]
+            else:
+                stories = [ChannelStory(st, st.articles) for st in self._stories_of(articles)]
+        items = list(stories)[:limit]
+        briefs = tuple(self.story_brief(item) for item in (progress(items) if progress else items))
         notices = (self.model_note,) if self.model_note else ()
-        return Digest(heading=heading or "Three things to know", stories=stories,
-                      generated_at=datetime.now(UTC), empty_message=None if stories else empty_message,
+        return Digest(heading=heading or "Three things to know", stories=briefs,
+                      generated_at=datetime.now(UTC), empty_message=None if briefs else empty_message,
                       notices=notices)
+
+    def channel_digest(self, subscription_id: int, *, since: datetime, until: datetime, heading: str,
+                       empty_message: str = "No new stories since the last briefing.") -> Digest:
+        """A channel's digest: stories with articles stored in (since, until] that this channel has not
+        been shown; a story an earlier digest carried comes back only as an update with its new articles."""
+        shown = self.store.posted_article_ids(subscription_id)
+        return self.new_since(since, until=until, shown=shown, heading=heading, empty_message=empty_message)
+
+    def new_since(self, since: datetime, *, until: datetime | None = None, shown: Iterable[int] | None = None,
+                  limit: int | None = None, heading: str | None = None,
+                  empty_message: str = "No new stories since the last briefing.") -> Digest:
+        """Stories with articles stored in (since, until]. A story that also has articles the reader was
+        shown (`shown`; by default every article stored up to `since`) is an update telling only the new
+        ones. `briefbot digest --since` uses the default; a channel passes what its digests posted."""
+        limit = min(limit or self.settings.digest_limit, MAX_DIGEST_STORIES)
+        candidates = self.store.latest_stories(limit * 4, since=since, until=until)
+        if until is not None:  # articles stored while this digest is built belong to the next one
+            candidates = [_until(st, until) for st in candidates]
+        fresh = {a.id for st in candidates for a in st.articles if a.id is not None and a.added_at is not None
+                 and a.added_at > since and (until is None or a.added_at <= until)}
+        if shown is None:
+            shown = {a.id for st in candidates for a in st.articles if a.id is not None and a.id not in fresh}
+        items = stories_for_channel(candidates, shown, fresh=fresh)
+        return self.digest(stories=items, limit=limit, heading=heading, empty_message=empty_message)
+
+    def _stories_of(self, articles: Sequence[Article]) -> list[Story]:
+        """Stored articles' stories; articles never stored are grouped among themselves for this digest."""
+        stored = [a for a in articles if a.id is not None]
+        loose = [a for a in articles if a.id is None]
+        out = self.store.stories_of(stored)
+        now = datetime.now(UTC)
+        for n, group in enumerate(cluster_articles(loose), start=1):
+            members = tuple(loose[i] for i in group)
+            out.append(Story(-n, members[0].label, members, now, now))  # negative id: not a stored story
+        return out
 
     def brief_topic(self, topic: str) -> Digest:
         return self.digest(query=topic, heading=f"Three things to know: {topic}",
                            empty_message=f"I have no stories about “{topic}” yet.")
 
     def brief_url(self, url: str) -> Reply:
-        """Fetch (SSRF-safe), store and brief one article link."""
-        cache = DeferredHttpCache(self.store)
-        result = next(iter(load_inputs([url], self.settings, cache=cache)))
+        """Fetch (SSRF-safe), store and brief one article link, with the other outlets of its story."""
+        result = next(iter(intake([url], self.store, self.settings)))
         if result.error:
             log.info("could not brief %s: %s", url, result.error)
             return Notice(f"I couldn't read that link: {result.error}", ok=False)
-        if result.not_modified:  # fetched before and unchanged: brief the stored copy
-            known = self.store.article_by_url(url)
-            if known is not None:
-                return self.digest(articles=[known], heading=f"Three things to know: {known.label}")
-        if not result.articles:
+        articles = result.articles
+        if not articles:
             return Notice("That page has no article text I can brief.", ok=False)
-        for article in result.articles:
-            outcome = self.store.add_article(article)
-            if article.id is None and outcome.id:
-                article.id = outcome.id
-        cache.commit()
-        return self.digest(articles=result.articles, heading=f"Three things to know: {result.articles[0].label}")
+        return self.digest(articles=articles, heading=f"Three things to know: {articles[0].label}")
 
     # -- figures ------------------------------------------------------------------------------
 
@@ -204,7 +256,7 @@ class BriefingService:
                 return Notice("No daily briefings are set up here.")
             return Notice("Daily briefings:", lines=tuple(
                 f"<#{s.channel_id}> at {s.time} {s.timezone}" for s in subs))
-        if not requester.can_manage:
+        if request.needs_manager and not requester.can_manage:
             log.info("refused %s by %s/%s: not a manager", request.kind, requester.platform, requester.user_id)
             return Notice("Only server or workspace managers can change daily briefings.", ok=False)
         channel = request.channel or requester.channel_id
@@ -218,18 +270,10 @@ class BriefingService:
         return Notice(f"Daily briefing for <#{sub.channel_id}> at {sub.time} {sub.timezone}.")
 
 
+def _until(story: Story, until: datetime) -> Story:
+    kept = tuple(a for a in story.articles if a.added_at is None or a.added_at <= until)
+    return replace(story, articles=kept)
+
+
 def _link(article: Article) -> Link:
     return Link(title=article.label, url=article.url, source=article.source, published=article.published)
-
-
-def _group(articles: Sequence[Article]) -> list[list[Article]]:
-    """One group per story, newest story first: stored near-duplicates (`story_of`) join their first copy,
-    then groups whose lead texts still look alike are merged."""
-    keyed: dict[object, list[Article]] = {}
-    for a in articles:
-        story = a.extra.get("story_of") if a.extra else None
-        key: object = story if isinstance(story, int) else (a.id if a.id is not None else id(a))
-        keyed.setdefault(key, []).append(a)
-    by_lead = {id(g[0]): g for g in keyed.values()}
-    merged = group_stories([g[0] for g in keyed.values()])
-    return [[a for lead in grp for a in by_lead[id(lead)]] for grp in merged]

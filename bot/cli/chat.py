@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     s = settings()
     store = open_store(s)
     _ensure_samples(store)
-    briefing = AsyncBriefing(BriefingService(store, s))
+    briefing = AsyncBriefing(BriefingService(store, s), rate_limits=False)  # one local user, no shared channel
     adapter = ConsoleAdapter(briefing, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
     try:
         asyncio.run(adapter.run())

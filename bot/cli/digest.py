@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import UTC, datetime
 
-from bot.articles.ingest import load_inputs
 from bot.articles.models import Article
-from bot.briefing.service import BriefingService
+from bot.briefing.intake import intake
+from bot.briefing.service import MAX_DIGEST_STORIES, BriefingService
 from bot.cli import EXIT_OK, CliError
 from bot.cli.common import open_store, out, positive_int, progress, settings
 from bot.render.json import render_json
@@ -22,14 +23,36 @@ log = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("digest", help="a digest of the newest stored (or given) articles")
     p.add_argument("--articles", nargs="+", metavar="PATH", help="brief these files/URLs instead of the store")
-    p.add_argument("--limit", type=positive_int, default=None, help="number of stories (default from config)")
+    p.add_argument("--limit", type=story_limit, default=None,
+                   help=f"number of stories, at most {MAX_DIGEST_STORIES} (default from config)")
+    p.add_argument("--since", type=since_date, default=None, metavar="DATE",
+                   help="only what is new since DATE (YYYY-MM-DD or ISO time, UTC unless it has an offset); "
+                        "stories seen before come back as updates")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(func=run)
 
 
-def _load(paths: list[str]) -> list[Article]:
+def story_limit(value: str) -> int:
+    """argparse type for --limit: a story count from 1 to MAX_DIGEST_STORIES."""
+    number = positive_int(value)
+    if number > MAX_DIGEST_STORIES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_DIGEST_STORIES} stories")
+    return number
+
+
+def since_date(value: str) -> datetime:
+    """argparse type for --since: an ISO date or date-time; naive values are UTC."""
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _load(paths: list[str], store: Store) -> list[Article]:
+    """Store the given inputs through the one intake; the articles to brief (stored copies for duplicates)."""
     articles: list[Article] = []
-    for result in load_inputs(paths, settings()):
+    for result in intake(paths, store, settings()):
         if result.error:
             raise CliError(f"{result.source}: {result.error}")
         articles.extend(result.articles)
@@ -43,25 +66,29 @@ def _ensure_samples(store: Store) -> None:
     if store.count_articles():
         return
     sys.stderr.write("No stored articles yet: using the bundled sample stories (briefbot ingest adds your own).\n")
-    for result in load_inputs([str(SAMPLES)], settings()):
-        for article in result.articles:
-            store.add_article(article)
+    for result in intake([str(SAMPLES)], store, settings()):
+        if result.error:
+            log.warning("could not store the sample stories: %s", result.error)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.since is not None and args.articles:
+        raise CliError("--since applies to stored stories; it cannot be combined with --articles")
     s = settings()
     store = open_store(s)
     try:
         articles = None
         if args.articles:
-            articles = _load(args.articles)
-            for a in articles:
-                store.add_article(a)
+            articles = _load(args.articles, store)
         else:
             _ensure_samples(store)
         service = BriefingService(store, s)
-        digest = service.digest(limit=args.limit, articles=articles,
-                                progress=lambda groups: progress(groups, total=len(groups), desc="briefing"))
+        if args.since is not None and articles is None:
+            digest = service.new_since(args.since, limit=args.limit,
+                                       heading=f"Three things to know since {args.since:%Y-%m-%d %H:%M} UTC")
+        else:
+            digest = service.digest(limit=args.limit, articles=articles,
+                                    progress=lambda items: progress(items, total=len(items), desc="briefing"))
     finally:
         store.close()
     if args.format == "json":

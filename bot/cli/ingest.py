@@ -6,8 +6,7 @@ import argparse
 import logging
 import sys
 
-from bot.articles.fetch import DeferredHttpCache
-from bot.articles.ingest import load_inputs
+from bot.briefing.intake import intake
 from bot.cli import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import open_store, out, progress, settings
 from bot.store import Store
@@ -24,28 +23,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def ingest(inputs: list[str], store: Store) -> tuple[int, int, int]:
     """Load and store every input; print one line per article or failure. Returns (added, skipped, failed)."""
     added = skipped = failed = 0
-    s = settings()
-    cache = DeferredHttpCache(store)
-    for result in progress(load_inputs(inputs, s, cache=cache), total=len(inputs), desc="ingest"):
+    for result in progress(intake(inputs, store, settings()), total=len(inputs), desc="ingest"):
         if result.error:
             failed += 1
-            cache.discard()
             sys.stderr.write(f"failed  {result.source}: {result.error}\n")
             continue
         for warning in result.warnings:
             sys.stderr.write(f"warning {result.source}: {warning}\n")
         if result.not_modified:
             out(f"unchanged {result.source} (not modified since last fetch)")
-        for article in result.articles:
-            outcome = store.add_article(article)
+        for article, outcome in result.stored:
             if outcome.status == "duplicate":
                 skipped += 1
                 out(f"skipped {article.label} — duplicate: {outcome.reason}")
             else:
                 added += 1
                 extra = f" ({outcome.reason})" if outcome.reason else ""
-                out(f"added   #{outcome.id} {article.label}{extra}")
-        cache.commit()  # only now that the articles are stored
+                out(f"added   #{outcome.id} {article.label} → story #{outcome.story_id}{extra}")
     return added, skipped, failed
 
 

@@ -43,9 +43,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
 
-from bot.articles.models import Article
 from bot.briefing.models import Digest
-from bot.briefing.service import BriefingService
+from bot.briefing.runner import AsyncBriefing
 from bot.delivery import PlatformAdapter
 from bot.scheduler.slots import MAX_MISSED, DueSlot, ScheduleError, delivery_deadline, due_slots, zone
 from bot.settings import Settings
@@ -123,20 +122,15 @@ def maybe_delivered(exc: BaseException) -> bool:
     return False
 
 
-def article_added_at(article: Article) -> datetime | None:
-    value = article.extra.get("added_at") if article.extra else None
-    return value if isinstance(value, datetime) else None
-
-
 class DigestDeliverer:
     """Runs scheduler passes for the platforms this process is connected to."""
 
-    def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
+    def __init__(self, store: Store, briefing: AsyncBriefing, adapters: Mapping[str, PlatformAdapter],
                  settings: Settings, instance_id: str, *, lease: timedelta = rows.DEFAULT_LEASE,
                  record_patience: float = RECORD_PATIENCE_S, send_timeout: float = SEND_TIMEOUT_S,
                  concurrency: int = CONCURRENCY) -> None:
         self.store = store
-        self.service = service
+        self.briefing = briefing  # the core, reached through the platforms' bounded worker pool
         self.adapters = adapters
         self.settings = settings
         self.instance_id = instance_id
@@ -270,7 +264,7 @@ class DigestDeliverer:
             log.warning("skipped %s: %s", where, due.reason)
             return Outcome(sub.id, due.at, rows.SKIPPED, due.reason)
         try:
-            digest = await asyncio.to_thread(self.build_digest, sub, due.at, now)
+            digest = await self.briefing.call(lambda: self.build_digest(sub, due.at, now))
         except Exception as exc:
             log.exception("could not build the digest for %s", where)
             return await self._failed(sub, due, now, exc, attempt=None)
@@ -382,26 +376,13 @@ class DigestDeliverer:
     # -- the digest ---------------------------------------------------------------------------
 
     def build_digest(self, sub: Subscription, slot: datetime, now: datetime) -> Digest:
-        """The stories new since this channel's last digest (stored up to `now`), one entry per story."""
+        """This channel's digest of what is new since its last one (stored up to `now`); which stories are
+        new or updates is the core's decision (`BriefingService.channel_digest`)."""
         since = sub.last_digest_at or slot - FIRST_DIGEST_WINDOW
         local = slot.astimezone(zone(sub.timezone))
         heading = f"Your daily briefing · {local:%A} {local.day} {local:%B}"
-        return self.service.digest(articles=self.new_stories(since, now), heading=heading,
-                                   empty_message=EMPTY_MESSAGE)
-
-    def new_stories(self, since: datetime, until: datetime) -> list[Article]:
-        """Articles stored in (since, until], minus follow-ups of stories a previous digest already had.
-
-        A near-duplicate from another outlet is stored pointing at its story's first article
-        (`story_of`); if that first article is older than `since`, the story is not new for this channel.
-        """
-        fresh = [a for a in self.store.latest_articles(self.settings.digest_limit * 4, since=since)
-                 if (added := article_added_at(a)) is None or added <= until]
-        ids = {a.id for a in fresh}
-        roots = {r for a in fresh if isinstance(r := a.extra.get("story_of"), int) and r not in ids}
-        old = {a.id for a in self.store.articles_by_ids(sorted(roots))
-               if (added := article_added_at(a)) is not None and added <= since}
-        return [a for a in fresh if a.extra.get("story_of") not in old]
+        return self.briefing.service.channel_digest(sub.id, since=since, until=now, heading=heading,
+                                                    empty_message=EMPTY_MESSAGE)
 
 
 def _short(exc: BaseException) -> str:

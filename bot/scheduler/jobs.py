@@ -32,6 +32,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
 from bot.delivery import PlatformAdapter
 from bot.scheduler.digests import RECORD_PATIENCE_S, SEND_TIMEOUT_S, DigestDeliverer, Outcome, describe
@@ -116,7 +117,7 @@ def _signature(sub: Subscription) -> str:
 class DigestScheduler:
     """Daily digests and feed polling for one bot process. `start()` needs a running asyncio loop."""
 
-    def __init__(self, store: Store, service: BriefingService, adapters: Mapping[str, PlatformAdapter],
+    def __init__(self, store: Store, core: BriefingService | AsyncBriefing, adapters: Mapping[str, PlatformAdapter],
                  settings: Settings, *, clock: Clock = utc_now, instance_id: str | None = None,
                  load: Loader | None = None, lease: timedelta = rows.DEFAULT_LEASE,
                  record_patience: float = RECORD_PATIENCE_S, send_timeout: float = SEND_TIMEOUT_S) -> None:
@@ -124,9 +125,11 @@ class DigestScheduler:
         self.settings = settings
         self.clock = clock
         self.instance_id = instance_id or default_instance_id()
-        self.deliverer = DigestDeliverer(store, service, adapters, settings, self.instance_id, lease=lease,
+        # The core is reached through the same bounded runner as the platforms (pass theirs to share it).
+        self.briefing = core if isinstance(core, AsyncBriefing) else AsyncBriefing(core)
+        self.deliverer = DigestDeliverer(store, self.briefing, adapters, settings, self.instance_id, lease=lease,
                                          record_patience=record_patience, send_timeout=send_timeout)
-        self.poller = FeedPoller(store, settings, load=load, warm=service.warm)
+        self.poller = FeedPoller(store, settings, self.briefing, load=load)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
                        LOCAL: MemoryJobStore()},

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.articles.fetch import DeferredHttpCache
-from bot.articles.ingest import LoadResult, load_inputs
 from bot.articles.models import Article
+from bot.briefing.intake import Intake, Loader, intake
+from bot.briefing.runner import AsyncBriefing
 from bot.settings import Settings
 from bot.store import Store
 from bot.store import feeds as feed_rows
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 BACKOFF_CAP = timedelta(hours=6)
 MAX_JITTER_S = 60.0
 
-Loader = Callable[[str], Iterable[LoadResult]]
+__all__ = ["FeedPoller", "Loader", "PollOutcome", "failure_backoff", "jitter_seconds", "poll_spacing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,36 +56,43 @@ def failure_backoff(poll_minutes: int, failures: int) -> timedelta:
 
 
 class FeedPoller:
-    """Polls feeds through the ingest pipeline (conditional GET, SSRF checks, cleaning, dedupe)."""
+    """Polls feeds through the one intake (conditional GET, SSRF checks, cleaning, dedupe, story placement),
+    in the core's bounded worker pool; new articles are then summarised there, one at a time, so user
+    requests interleave with the warming instead of waiting behind a whole feed."""
 
-    def __init__(self, store: Store, settings: Settings, *, load: Loader | None = None,
-                 warm: Callable[[Article], object] | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, briefing: AsyncBriefing | None = None, *,
+                 load: Loader | None = None, warm: Callable[[Article], object] | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.briefing = briefing
         self._load = load  # tests inject a loader; None means the real ingest pipeline
-        self._warm = warm
+        self._warm = warm if warm is not None else (briefing.service.warm if briefing is not None else None)
 
     async def poll(self, url: str, now: datetime) -> PollOutcome | None:
         """Poll `url` if it is due; None when it is backing off or another process is polling it."""
-        return await asyncio.to_thread(self._poll, url, now)
+        if self.briefing is None:
+            outcome, new = await asyncio.to_thread(self._poll, url, now)
+        else:
+            outcome, new = await self.briefing.call(lambda: self._poll(url, now))
+        for article in new:
+            if self.briefing is None:
+                await asyncio.to_thread(self._warm_one, article)
+            else:
+                await self.briefing.call(lambda a=article: self._warm_one(a))  # type: ignore[misc]
+        return outcome
 
-    def _poll(self, url: str, now: datetime) -> PollOutcome | None:
+    def _poll(self, url: str, now: datetime) -> tuple[PollOutcome | None, list[Article]]:
         feed = feed_rows.claim_poll(self.store, url, now)
         if feed is None:
             log.debug("feed %s not due", url)
-            return None
-        cache = DeferredHttpCache(self.store)  # per poll: polls of different feeds run concurrently
+            return None, []
         try:
-            if self._load is not None:
-                results = list(self._load(url))
-            else:
-                results = list(load_inputs([url], self.settings, cache=cache))
+            results = list(intake([url], self.store, self.settings, load=self._load))
         except Exception as exc:  # a loader bug must not kill the job: record it like a fetch failure
             log.debug("loading %s raised", url, exc_info=True)
-            results = [LoadResult(source=url, articles=[], error=f"{type(exc).__name__}: {exc}")]
+            results = [Intake(url, error=f"{type(exc).__name__}: {exc}")]
         errors = [r.error for r in results if r.error]
         if errors:
-            cache.discard()
             failures = feed.failures + 1
             retry_at = now + failure_backoff(feed.poll_minutes, failures) - timedelta(
                 seconds=2 * jitter_seconds(feed.poll_minutes))
@@ -93,31 +100,21 @@ class FeedPoller:
                                           next_poll_at=retry_at)
             log.warning("feed %s failed (%d in a row): %s; next try after %s", url, failures, errors[0],
                         retry_at.strftime("%H:%M UTC"))
-            return PollOutcome(url, ok=False, error=errors[0], failures=failures)
-        added = duplicates = 0
-        new: list[Article] = []
-        for result in results:
-            for article in result.articles:
-                outcome = self.store.add_article(article)
-                if outcome.status == "duplicate":
-                    duplicates += 1
-                else:
-                    added += 1
-                    new.append(article)
-        cache.commit()  # validators only once the articles are safely stored
-        self._warm_summaries(new)
+            return PollOutcome(url, ok=False, error=errors[0], failures=failures), []
+        new = [a for r in results for a in r.new]
+        added = len(new)
+        duplicates = sum(len(r.stored) for r in results) - added
         feed_rows.record_poll_success(self.store, url, now, now + poll_spacing(feed.poll_minutes))
         not_modified = bool(results) and all(r.not_modified for r in results)
         log.info("feed %s: %d new, %d already stored%s", url, added, duplicates,
                  " (not modified)" if not_modified else "")
-        return PollOutcome(url, ok=True, added=added, duplicates=duplicates, not_modified=not_modified)
+        return PollOutcome(url, ok=True, added=added, duplicates=duplicates, not_modified=not_modified), new
 
-    def _warm_summaries(self, articles: list[Article]) -> None:
-        """Summarise new articles now, in the background job, so `/brief` and digests answer from the cache."""
+    def _warm_one(self, article: Article) -> None:
+        """Summarise a new article now, in the background job, so `/brief` and digests answer from the cache."""
         if self._warm is None:
             return
-        for article in articles:
-            try:
-                self._warm(article)
-            except Exception:  # a summary failure must not fail the poll; the digest will retry it
-                log.warning("could not pre-summarise %r", article.label, exc_info=True)
+        try:
+            self._warm(article)
+        except Exception:  # a summary failure must not fail the poll; the digest will retry it
+            log.warning("could not pre-summarise %r", article.label, exc_info=True)

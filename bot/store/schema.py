@@ -61,11 +61,31 @@ class ArticleRow(Base):
     source: Mapped[str | None] = mapped_column(String(512))
     published: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # A near-duplicate from another outlet points at the first copy, so digests show one story, all links.
-    story_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    # The story (event) this article reports; every outlet's article about one event shares it.
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_articles_added_at", "added_at"), Index("ix_articles_published", "published"))
+    __table_args__ = (Index("ix_articles_added_at", "added_at"), Index("ix_articles_published", "published"),
+                      Index("ix_articles_story_id", "story_id"))
+
+
+class StoryRow(Base):
+    """One event across outlets. `signature` is the compact term summary placement compares new articles
+    with (see bot.stories.cluster), so placing an article never re-reads the stored texts."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # first article stored
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # latest article stored
+    event_first: Mapped[datetime | None] = mapped_column(UTCDateTime)  # earliest article date
+    event_last: Mapped[datetime | None] = mapped_column(UTCDateTime)  # latest article date
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    signature: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_stories_last_seen", "last_seen"), Index("ix_stories_updated_at", "updated_at"))
 
 
 class SummaryRow(Base):

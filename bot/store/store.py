@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,23 +14,28 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.articles.dedupe import canonical_url, shingles, similar_shingles
+from bot.articles.dedupe import canonical_url
 from bot.articles.models import Article
 from bot.store.database import make_engine, migrate
-from bot.store.schema import ArticleRow, FeedRow, SubscriptionRow, SummaryRow, utcnow
+from bot.store.schema import ArticleRow, DeliveryRow, FeedRow, StoryRow, SubscriptionRow, SummaryRow, utcnow
+from bot.stories import Story, StoryIndex, article_features
+from bot.stories.cluster import StorySignature
+from bot.stories.features import ArticleFeatures
 
 log = logging.getLogger(__name__)
 
-NEAR_DUPLICATE_WINDOW = 300  # recent articles compared for near-duplicate text across outlets
+INDEX_STORIES = 50_000  # most recent stories whose signatures are kept in memory for placement
 
 
 @dataclass(frozen=True, slots=True)
 class AddOutcome:
-    """What happened to one article: added, linked (same story, another outlet) or skipped as duplicate."""
+    """What happened to one article: added (a new story), linked (joined a stored story), updated (new text
+    for a stored article, placed again) or skipped as duplicate."""
 
-    status: Literal["added", "linked", "duplicate"]
+    status: Literal["added", "linked", "updated", "duplicate"]
     id: int
     reason: str = ""
+    story_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +53,11 @@ class Subscription:
 
 def _to_article(row: ArticleRow) -> Article:
     return Article(text=row.text, title=row.title or "", url=row.url, source=row.source,
-                   published=row.published, id=row.id,
-                   extra={"story_of": row.story_of, "added_at": row.added_at})
+                   published=row.published, id=row.id, story_id=row.story_id, added_at=row.added_at)
+
+
+def _signature(row: StoryRow) -> StorySignature:
+    return StorySignature.from_dict(row.id, row.signature or {}, row.event_first, row.event_last)
 
 
 def _to_subscription(row: SubscriptionRow) -> Subscription:
@@ -65,7 +74,10 @@ class Store:
         if run_migrations:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._shingles: dict[int, frozenset[tuple[str, ...]]] = {}
+        # Story placement: signatures in memory, refreshed from the table (other processes place too).
+        self._index = StoryIndex()
+        self._index_lock = threading.Lock()
+        self._index_synced: datetime | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -79,57 +91,176 @@ class Store:
     # -- articles -------------------------------------------------------------------------------
 
     def add_article(self, article: Article) -> AddOutcome:
-        """Store an article unless its URL or text is already known; link near-duplicates to their story."""
+        """Store an article unless its URL or text is already known, and place it in its story (the one
+        it reports, or a new one). Sets `article.id`, `article.story_id` and `article.added_at`."""
         chash = article.content_hash
         canon = canonical_url(article.url) if article.url else None
-        with self.session() as s:
+        with self._index_lock, self.session() as s:
             dup = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == chash))
             if dup is not None:
-                return AddOutcome("duplicate", dup.id, f"same text as article #{dup.id}")
+                return AddOutcome("duplicate", dup.id, f"same text as article #{dup.id}", dup.story_id)
             if canon:
                 dup = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canon))
                 if dup is not None:
-                    return AddOutcome("duplicate", dup.id, f"same URL as article #{dup.id}")
-            story_of = self._find_story(s, article.text)
+                    return AddOutcome("duplicate", dup.id, f"same URL as article #{dup.id}", dup.story_id)
+            now = utcnow()
             row = ArticleRow(url=article.url, canonical_url=canon, title=article.title or "", text=article.text,
                              source=article.source, published=article.published, content_hash=chash,
-                             story_of=story_of)
+                             added_at=now)
             s.add(row)
             try:
                 s.flush()
             except IntegrityError:  # another process stored it between our check and insert
                 s.rollback()
                 return AddOutcome("duplicate", 0, "stored concurrently by another process")
-            article.id = row.id
-            if story_of is not None:
-                return AddOutcome("linked", row.id, f"same story as article #{story_of}")
-            return AddOutcome("added", row.id)
+            story, signature, joined = self._place(s, row, article_features(article, when=article.published or now))
+            reason = ""
+            if joined:
+                first = s.scalar(select(func.min(ArticleRow.id)).where(ArticleRow.story_id == story.id))
+                reason = f"same story as article #{first}"
+        self._index.put(signature)  # only once committed
+        article.id, article.story_id, article.added_at = row.id, story.id, now
+        return AddOutcome("linked" if joined else "added", row.id, reason, story.id)
 
-    def _find_story(self, s: Session, text: str) -> int | None:
-        """The story id of a recent article with nearly the same text, if any.
+    def update_article(self, article_id: int, *, text: str, title: str | None = None) -> AddOutcome:
+        """Replace a stored article's text (a correction, an updated page) and place it again: it may
+        leave its story for another one. The old story's signature is rebuilt from its other articles."""
+        with self._index_lock, self.session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                raise KeyError(article_id)
+            old_story = row.story_id
+            row.text, row.content_hash = text, Article(text=text).content_hash
+            if title is not None:
+                row.title = title
+            row.story_id = None
+            s.flush()
+            rebuilt = self._rebuild_story(s, old_story) if old_story is not None else None
+            if rebuilt is not None:
+                self._index.put(rebuilt)
+            elif old_story is not None:
+                self._index.drop(old_story)
+            features = article_features(_to_article(row), when=row.published or row.added_at)
+            story, signature, joined = self._place(s, row, features)
+        self._index.put(signature)
+        moved = "" if story.id == old_story else f" (moved from story #{old_story} to #{story.id})"
+        return AddOutcome("updated", article_id, f"placed again{moved}", story.id)
 
-        Shingle sets of recent articles are kept in memory by id, so each stored text is read and
-        shingled once per process instead of once per new article.
-        """
-        mine = shingles(text)
-        if not mine:
+    def _place(self, s: Session, row: ArticleRow,
+               features: ArticleFeatures) -> tuple[StoryRow, StorySignature, bool]:
+        """Put a flushed article row in its story (creating one if none fits); returns the story row, its
+        new signature (for the in-memory index once committed) and whether it joined an existing story."""
+        self._sync_index(s)
+        placed = self._index.place(features)
+        story = s.get(StoryRow, placed.story_id) if placed.story_id is not None else None
+        joined = story is not None
+        if story is None:
+            story = StoryRow(title=row.title or "", first_seen=row.added_at, last_seen=row.added_at,
+                             article_count=0, signature={}, updated_at=utcnow())
+            s.add(story)
+            s.flush()
+        old = self._index.signature(story.id)
+        signature = StorySignature(story.id, dict(old.terms), old.count, old.first, old.last) if old and joined \
+            else StorySignature(story.id)
+        signature.add(features)
+        row.story_id = story.id
+        story.article_count = (story.article_count or 0) + 1
+        story.last_seen = max(story.last_seen, row.added_at) if story.last_seen else row.added_at
+        story.event_first, story.event_last = signature.first, signature.last
+        story.signature = signature.as_dict()
+        story.updated_at = utcnow()
+        if not story.title and row.title:
+            story.title = row.title
+        return story, signature, joined
+
+    def _rebuild_story(self, s: Session, story_id: int) -> StorySignature | None:
+        """Recompute a story's signature and counts from its articles; delete it if it has none left."""
+        story = s.get(StoryRow, story_id)
+        if story is None:
             return None
-        recent = s.execute(select(ArticleRow.id, ArticleRow.story_of)
-                           .order_by(ArticleRow.id.desc()).limit(NEAR_DUPLICATE_WINDOW)).all()
-        missing = [rid for rid, _ in recent if rid not in self._shingles]
-        if missing:
-            for rid, stored_text in s.execute(
-                    select(ArticleRow.id, ArticleRow.text).where(ArticleRow.id.in_(missing))):
-                self._shingles[rid] = shingles(stored_text)
-        found = None
-        for rid, story_of in recent:
-            if similar_shingles(mine, self._shingles[rid]):
-                found = story_of or rid
-                break
-        keep = {rid for rid, _ in recent}
-        if len(self._shingles) > 2 * NEAR_DUPLICATE_WINDOW:
-            self._shingles = {k: v for k, v in self._shingles.items() if k in keep}
-        return found
+        rows = list(s.scalars(select(ArticleRow).where(ArticleRow.story_id == story_id).order_by(ArticleRow.id)))
+        if not rows:
+            s.delete(story)
+            return None
+        signature = StorySignature(story_id)
+        for r in rows:
+            signature.add(article_features(_to_article(r), when=r.published or r.added_at))
+        story.signature, story.article_count = signature.as_dict(), len(rows)
+        story.event_first, story.event_last = signature.first, signature.last
+        story.first_seen, story.last_seen = min(r.added_at for r in rows), max(r.added_at for r in rows)
+        story.title = rows[0].title or story.title
+        story.updated_at = utcnow()
+        return signature
+
+    def _sync_index(self, s: Session) -> None:
+        """Load story signatures changed since the last sync (all recent ones the first time). Stories
+        migrated from the old `story_of` links have no signature yet and get one built here, once."""
+        stmt = select(StoryRow)
+        if self._index_synced is None:
+            stmt = stmt.order_by(StoryRow.last_seen.desc()).limit(INDEX_STORIES)
+        else:
+            stmt = stmt.where(StoryRow.updated_at >= self._index_synced)
+        latest = self._index_synced
+        for story in s.scalars(stmt):
+            if not (story.signature or {}).get("terms"):
+                sig = self._rebuild_story(s, story.id)
+                if sig is not None:
+                    self._index.put(sig)
+                continue
+            self._index.put(_signature(story))
+            latest = story.updated_at if latest is None else max(latest, story.updated_at)
+        self._index_synced = latest or utcnow()
+
+    # -- stories ------------------------------------------------------------------------------
+
+    def stories_by_ids(self, story_ids: Sequence[int]) -> list[Story]:
+        """Typed stories with every stored article (oldest first), in the order of `story_ids`."""
+        if not story_ids:
+            return []
+        with self.session() as s:
+            rows = {r.id: r for r in s.scalars(select(StoryRow).where(StoryRow.id.in_(list(story_ids))))}
+            members: dict[int, list[Article]] = {}
+            for a in s.scalars(select(ArticleRow).where(ArticleRow.story_id.in_(list(rows)))
+                               .order_by(ArticleRow.added_at, ArticleRow.id)):
+                members.setdefault(a.story_id or 0, []).append(_to_article(a))
+        return [Story(sid, rows[sid].title or members[sid][0].label, tuple(members[sid]), rows[sid].first_seen,
+                      rows[sid].last_seen) for sid in story_ids if sid in rows and sid in members]
+
+    def latest_stories(self, limit: int = 20, *, since: datetime | None = None, until: datetime | None = None,
+                       query: str | None = None) -> list[Story]:
+        """Stories with an article stored in (since, until] (and matching every query word), the story
+        with the newest such article (by publication date, else storage time) first."""
+        newest = func.max(func.coalesce(ArticleRow.published, ArticleRow.added_at))
+        stmt = select(ArticleRow.story_id).where(ArticleRow.story_id.is_not(None))
+        if since is not None:
+            stmt = stmt.where(ArticleRow.added_at > since)
+        if until is not None:
+            stmt = stmt.where(ArticleRow.added_at <= until)
+        for word in (query or "").split():
+            like = f"%{word.lower()}%"
+            stmt = stmt.where(or_(func.lower(ArticleRow.title).like(like), func.lower(ArticleRow.text).like(like)))
+        stmt = stmt.group_by(ArticleRow.story_id).order_by(newest.desc(), ArticleRow.story_id.desc()).limit(limit)
+        with self.session() as s:
+            ids = [sid for sid in s.scalars(stmt) if sid is not None]
+        return self.stories_by_ids(ids)
+
+    def stories_of(self, articles: Sequence[Article]) -> list[Story]:
+        """The stored stories of these articles, in the order the articles first name them."""
+        ids: dict[int, None] = {}
+        for a in articles:
+            if a.story_id is None and a.id is not None:
+                stored = self.get_article(a.id)
+                a.story_id = stored.story_id if stored else None
+            if a.story_id is not None:
+                ids.setdefault(a.story_id, None)
+        return self.stories_by_ids(list(ids))
+
+    def posted_article_ids(self, subscription_id: int) -> set[int]:
+        """Articles that sent digests of this subscription carried (what "already posted here" means)."""
+        with self.session() as s:
+            rows = s.scalars(select(DeliveryRow.article_ids).where(
+                DeliveryRow.subscription_id == subscription_id, DeliveryRow.status == "sent"))
+            return {int(i) for ids in rows for i in (ids or ())}
 
     def get_article(self, article_id: int) -> Article | None:
         with self.session() as s:

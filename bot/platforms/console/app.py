@@ -1,4 +1,8 @@
-"""Terminal adapter (`briefbot chat`): type what a Discord or Slack user would, get the same answers."""
+"""Terminal listener (`briefbot chat`): type what a Discord or Slack user would, get the same answers.
+
+A line → request (`bot.commands`) → core → text renderer → stdout. The terminal has no transport to speak
+of: the stream is it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import asyncio
 import logging
 from typing import TextIO
 
-from bot.briefing.models import Reply
+from bot.briefing.models import Notice, Reply
 from bot.briefing.runner import AsyncBriefing
-from bot.commands import Requester
+from bot.commands import CommandError, Requester, parse_brief
 from bot.render.text import render
 
 log = logging.getLogger(__name__)
@@ -47,7 +51,11 @@ class ConsoleAdapter:
         if not line:
             return None
         if line.split()[0].lower() == "/brief":
-            return await self.briefing.handle_text(line[len("/brief"):], self.requester)
+            try:
+                request = parse_brief(line[len("/brief"):])
+            except CommandError as exc:
+                return Notice(str(exc), ok=False)
+            return await self.briefing.handle(request, self.requester)
         return await self.briefing.answer(line, self.requester)
 
     async def run(self) -> None:

@@ -1,0 +1,114 @@
+"""What an article says, reduced to what tells one event from another: weighted words, names, numbers, a date.
+
+Rewrites of one event by different outlets share few word sequences but the same people, places,
+figures and rare words; the same person doing something else on another day shares the names but not
+the action words or the numbers, and not the date. So the features are a bag of stemmed content words
+(title words count double), named-entity phrases and numbers, each weighted up, plus the event date.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.articles.models import Article
+from summarizers.methods.extractive import STOP_WORDS, stem_word
+
+MAX_TEXT_CHARS = 6_000  # the top of an article says what happened; the rest adds background, not identity
+ENTITY_WEIGHT = 2.0
+NUMBER_WEIGHT = 1.5
+TITLE_WEIGHT = 1.0  # added to a word's weight when it is also in the headline
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d[\d,.]*(?:%|bn|m|k)?", re.UNICODE)
+_ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
+# Words every political story uses: they say nothing about which event this is.
+NEWS_WORDS = frozenset({
+    "said", "say", "says", "told", "tell", "according", "mr", "mrs", "ms", "dr", "year", "years", "week",
+    "weeks", "day", "days", "today", "yesterday", "tomorrow", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "time", "people", "new", "also", "would", "could", "one", "two", "like",
+    "just", "added", "including", "news", "report", "reported", "statement", "comment", "comments",
+})
+ENTITY_STOP = frozenset({"the", "a", "an", "but", "and", "in", "on", "at", "it", "he", "she", "they", "we", "i",
+                         "this", "that", "his", "her", "their", "mr", "mrs", "ms", "dr", "sir", "however"})
+_DAY_NAMES = frozenset(w for w in NEWS_WORDS if w.endswith("day") and len(w) > 5)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    """An article's weighted terms (`w:` words, `e:` names, `n:` numbers), its event date, and its
+    anchors: headline words, names and numbers of two or more digits. An article joins a story only if
+    they share an anchor, so a story told with the same boilerplate about another subject stays apart."""
+
+    terms: dict[str, float]
+    when: datetime | None
+    anchors: frozenset[str] = frozenset()
+
+
+def _number(token: str) -> str | None:
+    digits = token.rstrip(".,")
+    if not any(c.isdigit() for c in digits):
+        return None
+    if len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
+        return None  # a year: shared by every story of that year
+    return digits.replace(",", "")
+
+
+def _entities(text: str) -> list[str]:
+    """Capitalised phrases, minus sentence-initial single common words ("The", "But")."""
+    found = []
+    for m in _ENTITY.finditer(text):
+        phrase = m.group(0)
+        words = phrase.split()
+        if len(words) == 1:
+            w = words[0].lower().rstrip(".")
+            if w in ENTITY_STOP or w in STOP_WORDS or w in NEWS_WORDS:
+                continue
+            if _SENTENCE_START.search(text[:m.start()]) and w in _COMMON_CAPS:
+                continue
+        while words and words[0].lower() in ENTITY_STOP:
+            words = words[1:]
+        if words:
+            found.append(" ".join(stem_word(w) for w in words))
+    return found
+
+
+_COMMON_CAPS = STOP_WORDS | NEWS_WORDS | ENTITY_STOP
+
+
+def article_features(article: Article, *, when: datetime | None = None) -> ArticleFeatures:
+    """Features of one article; `when` overrides the event date (default: published)."""
+    text = article.text[:MAX_TEXT_CHARS]
+    title = article.title or ""
+    counts: Counter[str] = Counter()
+    for source in (title, text):
+        for token in _WORD.findall(source):
+            if token[0].isdigit():
+                num = _number(token)
+                if num:
+                    counts["n:" + num] += 1
+                continue
+            w = stem_word(token)
+            if len(w) < 3 or w in STOP_WORDS or w in NEWS_WORDS:
+                continue
+            counts["w:" + w] += 1
+    for phrase in _entities(title) + _entities(text):
+        if phrase not in _DAY_NAMES:
+            counts["e:" + phrase] += 1
+    title_words = {"w:" + stem_word(t) for t in _WORD.findall(title)}
+    terms: dict[str, float] = {}
+    for term, n in counts.items():
+        weight = 1.0 + math.log(n)
+        if term.startswith("e:"):
+            weight *= ENTITY_WEIGHT
+        elif term.startswith("n:"):
+            weight *= NUMBER_WEIGHT
+        elif term in title_words:
+            weight += TITLE_WEIGHT
+        terms[term] = weight
+    anchors = frozenset(t for t in terms if t.startswith("e:") or t in title_words
+                        or (t.startswith("n:") and sum(c.isdigit() for c in t) >= 2))
+    return ArticleFeatures(terms, when if when is not None else article.published, anchors)

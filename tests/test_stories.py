@@ -1,0 +1,185 @@
+"""Stories: placement by meaning within a time window, stored in real columns, and what is new per channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, inspect, text
+
+from bot.articles.models import Article
+from bot.store import Store
+from bot.store.database import MIGRATIONS
+from bot.stories import (
+    ChannelStory,
+    Story,
+    StoryIndex,
+    article_features,
+    cluster_articles,
+    stories_for_channel,
+)
+
+# Own synthetic stories: two outlets' rewrites of A and of B, and C, which shares A's vocabulary
+# (Senate, Tuesday, vote, Senator Tom Hale) but is a different event.
+A1 = ("The Senate approved a $1.2 trillion spending package on Tuesday by a vote of 68 to 31, sending the bill "
+      "to the House. Majority Leader Ana Ruiz said the deal keeps federal agencies funded through December. "
+      "Republicans led by Senator Tom Hale opposed the measure, arguing it does too little to cut the deficit.")
+A2 = ("Senators voted 68-31 on Tuesday to pass a $1.2 trillion funding bill that now heads to the House. The "
+      "package keeps the government open until December, Majority Leader Ana Ruiz told reporters. Senator Tom "
+      "Hale, who voted against it, said the bill ignores the deficit.")
+B1 = ("Governor Lena Ortiz of New Mexico resigned on Monday after an ethics inquiry found she used state "
+      "aircraft for campaign travel. Lieutenant Governor Sam Reyes will be sworn in on Wednesday. Ortiz denied "
+      "wrongdoing in a brief statement.")
+B2 = ("New Mexico Governor Lena Ortiz stepped down Monday, days after investigators concluded she flew state "
+      "planes to campaign events. Her deputy, Sam Reyes, takes office Wednesday. In a statement, Ortiz said she "
+      "had done nothing wrong.")
+C1 = ("The Senate on Tuesday confirmed Maria Chen as ambassador to Japan by a vote of 52 to 47. Chen, a former "
+      "trade negotiator, is expected to arrive in Tokyo next month. Senator Tom Hale praised her experience in Asia.")
+# Same governor, another day, another action: must not join B's story.
+B3 = ("Former New Mexico governor Lena Ortiz announced on Friday that she will run for the state senate next "
+      "year, four days after resigning over the use of state aircraft. Ortiz told supporters in Albuquerque the "
+      "ethics inquiry had been politically motivated.")
+MON = datetime(2025, 6, 2, 9, tzinfo=UTC)
+
+
+def art(text: str, title: str = "", when: datetime = MON, **kw: object) -> Article:
+    return Article(text=text, title=title, published=when, **kw)  # type: ignore[arg-type]
+
+
+def texts(articles: list[Article], groups: list[list[int]]) -> list[list[str]]:
+    return [[articles[i].text for i in g] for g in groups]
+
+
+# -- placement --------------------------------------------------------------------------------------
+
+
+def test_rewrites_of_one_event_share_a_story_and_other_events_do_not() -> None:
+    articles = [art(A1, "Senate passes $1.2tn package"), art(B1, "Ortiz resigns"),
+                art(C1, "Chen confirmed as envoy"), art(A2, "Funding bill clears Senate", MON + timedelta(hours=3)),
+                art(B2, "New Mexico governor quits", MON + timedelta(hours=5))]
+    assert texts(articles, cluster_articles(articles)) == [[A1, A2], [B1, B2], [C1]]
+
+
+def test_same_figure_another_day_another_action_starts_a_new_story() -> None:
+    articles = [art(B1, "Ortiz resigns"), art(B2, "Governor quits", MON + timedelta(hours=2)),
+                art(B3, "Ortiz to run for state senate", MON + timedelta(days=4))]
+    assert texts(articles, cluster_articles(articles)) == [[B1, B2], [B3]]
+
+
+def test_a_rewrite_outside_the_time_window_starts_a_new_story() -> None:
+    articles = [art(A1, "Senate passes package"), art(A2, "Funding bill clears Senate", MON + timedelta(days=9))]
+    assert len(cluster_articles(articles)) == 2
+
+
+def test_same_url_or_text_always_groups() -> None:
+    articles = [
+        Article(text=A1, url="https://example.com/a?utm_source=x"),
+        Article(text=B1, url="https://www.example.com/a/"),  # same page, different (updated) text
+        Article(text=C1),
+        Article(text=C1),
+    ]
+    assert [len(g) for g in cluster_articles(articles)] == [2, 2]
+
+
+def test_degenerate_input() -> None:
+    assert cluster_articles([]) == []
+    assert [len(g) for g in cluster_articles([Article(text="the a of"), Article(text="and the")])] == [1, 1]
+    assert StoryIndex().place(article_features(Article(text=""))).story_id is None
+
+
+def test_story_outlets_are_distinct_in_order() -> None:
+    story = Story(1, "t", (art(A1, source="Wire"), art(A2, url="https://www.paper.example/x"),
+                           art(A1, source="Wire")), MON, MON)
+    assert story.outlets == ("Wire", "paper.example")
+
+
+# -- the store ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = Store(f"sqlite:///{tmp_path / 'b.db'}")
+    yield s
+    s.close()
+
+
+def test_store_places_articles_in_typed_stories(store: Store) -> None:
+    a1 = store.add_article(art(A1, "Senate passes package", url="https://one.example/a", source="One"))
+    c1 = store.add_article(art(C1, "Chen confirmed", MON - timedelta(days=1), url="https://one.example/c",
+                               source="One"))
+    a2 = store.add_article(art(A2, "Funding bill clears Senate", url="https://two.example/a", source="Two"))
+    assert (a1.status, c1.status, a2.status) == ("added", "added", "linked")
+    assert a2.story_id == a1.story_id != c1.story_id and f"#{a1.id}" in a2.reason
+    [story] = store.stories_by_ids([a1.story_id or 0])
+    assert story.outlets == ("One", "Two") and story.article_ids == (a1.id, a2.id)
+    assert story.title == "Senate passes package"
+    assert [s.id for s in store.latest_stories(10)] == [a1.story_id, c1.story_id]
+
+
+def test_a_second_process_places_against_the_first_ones_stories(store: Store) -> None:
+    other = Store(store.url, run_migrations=False)
+    try:
+        first = store.add_article(art(A1, "Senate passes package", source="One"))
+        second = other.add_article(art(A2, "Funding bill clears Senate", source="Two"))
+        assert second.story_id == first.story_id
+    finally:
+        other.close()
+
+
+def test_an_updated_article_is_placed_again(store: Store) -> None:
+    a1 = store.add_article(art(A1, "Senate passes package", source="One"))
+    b1 = store.add_article(art(B1, "Ortiz resigns", source="One"))
+    wrong = store.add_article(art(A2, "Funding bill clears Senate", source="Two"))
+    assert wrong.story_id == a1.story_id
+    moved = store.update_article(wrong.id, text=B2, title="New Mexico governor quits")
+    assert moved.status == "updated" and moved.story_id == b1.story_id
+    [a_story] = store.stories_by_ids([a1.story_id or 0])
+    assert a_story.article_ids == (a1.id,)
+
+
+def test_migration_turns_story_of_links_into_stories_and_keeps_summaries(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        for i, (story_of, title) in enumerate([(None, "first"), (1, "copy"), (None, "other")], start=1):
+            conn.execute(text("INSERT INTO articles (id, title, text, content_hash, story_of, added_at) "
+                              "VALUES (:i, :t, :x, :h, :s, :a)"),
+                         {"i": i, "t": title, "x": [A1, A2, C1][i - 1], "h": f"h{i}", "s": story_of,
+                          "a": datetime(2025, 6, 2, 9, i)})
+        conn.execute(text("INSERT INTO summaries (article_id, content_hash, method, model, payload, created_at) "
+                          "VALUES (1, 'h1', 'm', 'x', '{}', '2025-06-02 09:00:00')"))
+    engine.dispose()
+    store = Store(url)
+    try:
+        assert "story_of" not in {c["name"] for c in inspect(store.engine).get_columns("articles")}
+        assert [a.story_id for a in store.articles_by_ids([1, 2, 3])] == [1, 1, 3]
+        assert [s.article_ids for s in store.stories_by_ids([1, 3])] == [(1, 2), (3,)]
+        assert store.get_summary("h1", "m", "x") == {}
+        # The migrated stories get signatures on first placement, so a rewrite joins its story.
+        joined = store.add_article(art(A2.replace("Tuesday", "Tuesday night") + " More later.", "Bill passes"))
+        assert joined.story_id == 1
+    finally:
+        store.close()
+
+
+# -- what is new for a channel -------------------------------------------------------------------------
+
+
+def _story(sid: int, *ids: int) -> Story:
+    return Story(sid, f"s{sid}", tuple(Article(text=f"t{i}", id=i, source=f"o{i}") for i in ids), MON, MON)
+
+
+def test_a_shown_story_comes_back_only_as_an_update_with_its_new_articles() -> None:
+    stories = [_story(1, 1, 2), _story(2, 3), _story(3, 4, 5)]
+    got = stories_for_channel(stories, shown={1, 3, 4, 5}, fresh={2})
+    assert got == [ChannelStory(stories[0], (stories[0].articles[1],), update=True)]
+    assert got[0].new_outlets == ("o2",)
+    fresh_story = stories_for_channel(stories, shown=set(), fresh={3})
+    assert [(c.story.id, c.update) for c in fresh_story] == [(2, False)]
