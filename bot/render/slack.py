@@ -76,7 +76,10 @@ def safe_url(url: str | None) -> str | None:
     """The URL in a form safe inside `<url|label>`, or None when it is not a usable http(s) link."""
     if not url or len(url) > URL_MAX_CHARS:
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "Invalid IPv6 URL": a "[" or "]" in the host part of untrusted text
+        return None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return None
     cleaned = url.strip().replace("&", "&amp;")
