@@ -1,124 +1,196 @@
-"""Abstractive throughput, batched vs one prompt at a time, plus load time and peak memory.
+"""Every installed model backend side by side, in one run: load, three things per article, tokens/s, RSS.
 
-    .venv/bin/python benchmarks/bench_abstractive.py                       # tiny random model (seconds)
-    .venv/bin/python benchmarks/bench_abstractive.py --model qwen2.5-coder-1.5b --prompts 4 \
-        --three-things ../shared/fixtures/trump_musk_x_conversation.txt
+    nice -n 10 .venv/bin/python benchmarks/bench_abstractive.py                  # default model, all backends
+    nice -n 10 .venv/bin/python benchmarks/bench_abstractive.py --model smollm2 --articles 3
+    .venv/bin/python benchmarks/bench_abstractive.py --backends llama.cpp,endpoint
 
-Prompts are the fixture's paragraphs when ../shared is present (else a built-in paragraph), each asked
-for a one-sentence summary. `--three-things FILE` also times `three_things` on that (cleaned) file and
-prints the points with their method, so a reader can judge them. Threads are capped (default 2): the
-machine is shared. Peak RSS is the process high-water mark (ru_maxrss), model load included.
+Each backend runs in its own child process (so peak RSS and load time are that backend's alone) on the
+same inputs: the seed page (../shared/fixtures/trump_musk_x_conversation.txt, cleaned) and the first N
+BBC politics dev articles (../shared/data/bbc_politics_dev.jsonl). "endpoint" starts a real
+`python -m llama_cpp.server` on 127.0.0.1 with the same GGUF and times the client; its RSS column is the
+server's. Figures: load (s), three things on the seed (s), mean s/article over the dev articles, new
+tokens/s during generation, peak RSS (MB, ru_maxrss of the child). Threads default to 2 (the machine is
+shared). Nothing here is a test: it prints figures for the README.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import importlib.util
+import json
+import os
 import resource
+import socket
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the tiny model builder the tests use
 
-from bot.articles.clean import clean_text  # noqa: E402
-from summarizers.methods.abstractive import load_model  # noqa: E402
-from summarizers.methods.grounding import unsupported_terms  # noqa: E402
-from summarizers.methods.three_things import three_things  # noqa: E402
-
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
+SHARED = Path(os.environ.get("BRIEFBOT_SHARED", ROOT.parent / "shared"))  # ../shared from the repo root
+SEED = SHARED / "fixtures" / "trump_musk_x_conversation.txt"
+DEV = SHARED / "data" / "bbc_politics_dev.jsonl"
 FALLBACK = (
-    "Elon Musk spoke with Donald Trump on X for two hours. The conversation began 42 minutes late because "
-    "of technical problems. Musk endorsed Trump and pledged about $45 million a month to a super PAC."
+    "Senate passes the budget bill\n\nThe Senate passed the budget bill on Monday by a vote of 52 to 48. "
+    "Senator Maria Lopez said the bill would fund new bridges in Ohio. The House will vote on the bill next "
+    "week, according to Speaker John Reed. The bill includes $40 billion for roads and $12 billion for rail."
 )
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def installed_backends() -> list[str]:
+    found = []
+    if importlib.util.find_spec("llama_cpp"):
+        found.append("llama.cpp")
+        if importlib.util.find_spec("uvicorn") and importlib.util.find_spec("sse_starlette"):
+            found.append("endpoint")
+    if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
+        found.append("transformers")
+    return found
 
 
-def prompts(count: int) -> list[str]:
-    paragraphs = (
-        [p for p in clean_text(FIXTURE.read_text(encoding="utf-8")).split("\n\n") if len(p.split()) > 40]
-        if FIXTURE.is_file()
-        else []
+def inputs(count: int) -> list[tuple[str, str | None]]:
+    from bot.articles.clean import clean_text
+
+    texts: list[tuple[str, str | None]] = [
+        (clean_text(SEED.read_text(encoding="utf-8")), None) if SEED.is_file() else (FALLBACK, None)
+    ]
+    if DEV.is_file():
+        with DEV.open(encoding="utf-8") as fh:
+            for line in fh:
+                if len(texts) > count:
+                    break
+                record = json.loads(line)
+                texts.append((record["text"], record.get("title")))
+    return texts
+
+
+def child(backend: str, model: str, threads: int, count: int, url: str | None) -> None:
+    """Runs in the child: load, then three things on every input; prints one JSON line."""
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    from summarizers.methods.three_things import three_things
+    from summarizers.runtime.loader import RuntimeOptions, load_backend
+
+    texts = inputs(count)
+    started = time.perf_counter()
+    options = RuntimeOptions(backend=backend, threads=threads, url=url, device="cpu")
+    loaded = load_backend(model, options)
+    load_s = time.perf_counter() - started
+    times, gen_s, tokens, credited = [], 0.0, 0, 0
+    for i, (text, title) in enumerate(texts):
+        started = time.perf_counter()
+        result = three_things(text, title=title, model=loaded, timeout_s=600, max_new_tokens=160)
+        times.append(time.perf_counter() - started)
+        credited += result.model is not None
+        if loaded.last_call.seconds:
+            gen_s += loaded.last_call.seconds
+            tokens += loaded.last_call.new_tokens or 0
+        if i == 0:
+            seed_points = [f"[{p.method}] {p.text}" for p in result.points]
+    dev = times[1:]
+    print(json.dumps({
+        "backend": backend, "where": loaded.where, "load_s": load_s, "seed_s": times[0],
+        "dev_s": sum(dev) / len(dev) if dev else None, "dev_n": len(dev),
+        "tokens_per_s": tokens / gen_s if gen_s else None, "credited": credited, "n": len(times),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "seed_points": seed_points,
+    }))
+
+
+def start_server(model: str, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+    from summarizers.runtime.loader import gguf_path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path(model)), "--model_alias", model,
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads),
+         "--n_threads_batch", str(threads), "--verbose", "False"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    paragraphs = paragraphs or [FALLBACK]
-    return [f"Summarize in one sentence:\n{paragraphs[i % len(paragraphs)]}" for i in range(count)]
+    url = f"http://127.0.0.1:{port}/v1"
+    import httpx
+
+    for _ in range(600):
+        try:
+            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("llama_cpp.server did not start")
+
+
+def server_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--model", help="model spec (default: a tiny random chat model built in a temp dir)")
-    parser.add_argument("--prompts", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=24)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads (at most 2 here; 1 is faster when other jobs share the cores)",
-    )
-    parser.add_argument("--three-things", type=Path, metavar="FILE", help="also time three_things on FILE")
-    parser.add_argument("--dtype", default="auto", help="compute dtype (default: auto, float32 on AVX2 CPUs)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log rejected model points")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="registry name or .gguf (default: %(default)s)")
+    parser.add_argument("--backends", help="comma-separated (default: every installed one)")
+    parser.add_argument("--articles", type=int, default=10, help="dev articles besides the seed (default 10)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--show-points", action="store_true", help="print each backend's seed points")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s"
-    )
-
-    with tempfile.TemporaryDirectory() as tmp:
-        spec = args.model
-        if spec is None:
-            from tiny_models import tiny_chat_model
-
-            spec = str(tiny_chat_model(Path(tmp) / "tiny"))
-        started = time.perf_counter()
-        model = load_model(spec, device="cpu", dtype=args.dtype)
-        print(
-            f"model {model.name} ({model.kind}, {model.dtype}) loaded in {time.perf_counter() - started:.1f} s; "
-            f"peak RSS {peak_rss_mb():.0f} MB"
-        )
-
-        batch = prompts(args.prompts)
-        model.generate(batch[:1], max_new_tokens=2)  # warm-up: first call pays one-off costs
-        started = time.perf_counter()
-        singles = [model.generate([p], max_new_tokens=args.max_new_tokens)[0] for p in batch]
-        one_by_one = time.perf_counter() - started
-        started = time.perf_counter()
-        batched = model.generate(batch, max_new_tokens=args.max_new_tokens)
-        together = time.perf_counter() - started
-        tokens = sum(model.count_tokens(t) for t in batched)
-        print(f"{len(batch)} prompts, max {args.max_new_tokens} new tokens, {args.threads} threads")
-        print(
-            f"  one by one: {one_by_one:7.2f} s  {len(batch) / one_by_one:6.2f} prompts/s  "
-            f"{sum(model.count_tokens(t) for t in singles) / one_by_one:7.1f} tokens/s"
-        )
-        print(
-            f"  batched:    {together:7.2f} s  {len(batch) / together:6.2f} prompts/s  {tokens / together:7.1f} tokens/s"
-            f"  (speed-up x{one_by_one / together:.2f})"
-        )
-
-        if args.three_things:
-            text = clean_text(args.three_things.read_text(encoding="utf-8"))
-            started = time.perf_counter()
-            result = three_things(text, model=model, max_new_tokens=160)
-            print(f"three things in {time.perf_counter() - started:.1f} s (model credited: {result.model})")
-            for point in result.points:
-                check = unsupported_terms(point.text, [s.text for s in point.sources])
-                print(
-                    f"  [{point.method}] {point.text}  (sources: {len(point.sources)}, unsupported: {check})"
-                )
-            if result.note:
-                print(f"  note: {result.note}")
-        print(f"peak RSS {peak_rss_mb():.0f} MB")
+    if args.child:
+        child(args.child, args.model, args.threads, args.articles, args.url)
+        return
+    backends = args.backends.split(",") if args.backends else installed_backends()
+    print(f"model {args.model}; {args.threads} threads; seed page + {args.articles} BBC dev articles; "
+          f"{os.cpu_count()} CPUs; backends: {', '.join(backends)}")
+    rows = []
+    for backend in backends:
+        server = None
+        cmd = [sys.executable, __file__, "--child", backend, "--model", args.model,
+               "--threads", str(args.threads), "--articles", str(args.articles)]
+        if backend == "endpoint":
+            server, url = start_server(args.model, args.threads)
+            cmd += ["--url", url]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        finally:
+            if server is not None:
+                rss = server_rss_mb(server.pid)
+                server.terminate()
+                try:
+                    server.wait(10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+        if done.returncode or not lines:
+            print(f"{backend}: failed ({done.stderr.strip().splitlines()[-1:] or done.returncode})")
+            continue
+        row = json.loads(lines[-1])
+        if server is not None:
+            row["rss_mb"] = rss
+            row["where"] += " (llama_cpp.server on 127.0.0.1; RSS is the server's)"
+        rows.append(row)
+    print()
+    print("| backend | load | three things, seed page | s/article (dev) | new tokens/s (incl. prefill) | peak RSS | model-written |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        dev = f"{r['dev_s']:.1f} s (n={r['dev_n']})" if r["dev_s"] is not None else "-"
+        tps = f"{r['tokens_per_s']:.1f}" if r["tokens_per_s"] else "-"
+        rss = f"{r['rss_mb']:.0f} MB" if r["rss_mb"] else "-"
+        print(f"| {r['backend']} | {r['load_s']:.1f} s | {r['seed_s']:.1f} s | {dev} | {tps} | {rss} | "
+              f"{r['credited']}/{r['n']} |")
+    for r in rows:
+        print(f"\n{r['backend']}: {r['where']}")
+        if args.show_points:
+            for point in r["seed_points"]:
+                print(f"  {point}")
 
 
 if __name__ == "__main__":

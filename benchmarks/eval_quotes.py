@@ -147,8 +147,8 @@ def is_direct(attribution: dict[str, object]) -> bool:
     return isinstance(content, str) and bool(_DIRECT.match(content)) and bool(attribution.get("content_spans"))
 
 
-def records(split: str) -> Iterator[dict[str, object]]:
-    with DATA.open(encoding="utf-8") as fh:
+def records(split: str, data: Path = DATA) -> Iterator[dict[str, object]]:
+    with data.open(encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
             if split == "all" or rec.get("split") == split:
@@ -223,11 +223,12 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="evaluate N evenly spaced articles")
     parser.add_argument("--split", choices=("train", "dev", "all"), default="all")
     parser.add_argument("--show-errors", type=int, default=0, metavar="K", help="print K misses/mismatches")
+    parser.add_argument("--data", type=Path, default=DATA, help="the PolNeAR JSONL (default: %(default)s)")
     args = parser.parse_args()
-    if not DATA.is_file():
-        print(f"missing {DATA}", file=sys.stderr)
+    if not args.data.is_file():
+        print(f"missing {args.data}", file=sys.stderr)
         return 2
-    recs = list(records(args.split))
+    recs = list(records(args.split, args.data))
     if args.limit is not None and 0 < args.limit < len(recs):
         step = len(recs) / args.limit  # evenly spaced, so every publisher is represented
         recs = [recs[int(i * step)] for i in range(args.limit)]

@@ -17,15 +17,27 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Kind = Literal["digest", "topic", "url", "figure", "subscribe", "unsubscribe", "list", "help"]
+Kind = Literal["digest", "topic", "url", "figure", "subscribe", "unsubscribe", "list", "help",
+               "feed-add", "feed-remove", "feed-list", "feed-test", "feed-presets",
+               "follow", "unfollow", "following"]
+FEED_KINDS = frozenset({"feed-add", "feed-remove", "feed-list", "feed-test", "feed-presets"})
+Subject = Literal["figure", "topic"]
 
 USAGE = (
     "Usage: `/brief` (latest digest) · `/brief <topic>` · `/brief <article url>` · `/brief who <name>` · "
-    "`/brief subscribe #channel HH:MM Area/City` · `/brief unsubscribe #channel` · `/brief list`"
+    "`/brief subscribe #channel HH:MM Area/City` · `/brief unsubscribe #channel` · `/brief list` · "
+    "`/brief feed add|remove|test <feed url>` · `/brief feed list` · `/brief feed add preset:<name>` · "
+    "`/brief follow <name or words>` · `/brief unfollow <name or words>` · `/brief following`"
 )
+FEED_USAGE = ("Usage: `/brief feed add <feed url> [name]` · `/brief feed add preset:<name>` · "
+              "`/brief feed remove <feed url>` · `/brief feed list` · `/brief feed test <feed url>` · "
+              "`/brief feed presets`")
+MAX_FEED_NAME_CHARS = 80
+FOLLOW_USAGE = "Usage: `/brief {verb} <name or words>` (or `/brief {verb} figure <name>`, `/brief {verb} topic <words>`)"
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_SLACK_LINK = re.compile(r"^<(https?://[^|>\s]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 # Slack sends channels as <#C123|name>, Discord as <#123>; people type #name.
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^#?([\w-]+)$", re.IGNORECASE)
 MAX_ARG_CHARS = 300
@@ -47,6 +59,12 @@ KIND_RULES: dict[Kind, KindRule] = {
     "digest": KindRule(), "topic": KindRule(), "url": KindRule(), "figure": KindRule(),
     "help": KindRule(costly=False), "list": KindRule(costly=False),
     "subscribe": KindRule(manager=True, costly=False), "unsubscribe": KindRule(manager=True, costly=False),
+    # feeds: add and test fetch the feed now; the others answer from the store
+    "feed-add": KindRule(manager=True), "feed-test": KindRule(manager=True),
+    "feed-remove": KindRule(manager=True, costly=False), "feed-list": KindRule(manager=True, costly=False),
+    "feed-presets": KindRule(manager=True, costly=False),
+    # following resolves the name against the stored articles (spaCy); unfollowing and listing read rows
+    "follow": KindRule(), "unfollow": KindRule(costly=False), "following": KindRule(costly=False),
 }
 
 
@@ -74,6 +92,9 @@ class BriefRequest:
     channel: str | None = None
     time: str | None = None
     timezone: str | None = None
+    name: str | None = None  # a feed's display name (`feed add`)
+    preset: str | None = None  # a starter set (`feed add preset:<name>`)
+    subject: Subject | None = None  # follow/unfollow: a figure or a topic; None lets the core decide
 
     @property
     def needs_manager(self) -> bool:
@@ -116,6 +137,54 @@ def subscribe_request(channel: str, time: str, timezone: str = "UTC") -> BriefRe
                         timezone=parse_timezone(timezone))
 
 
+def feed_url(text: str) -> str:
+    """Validate a feed address: an http(s) URL (where it points is checked when it is fetched). Slack
+    sends links typed in a command as `<https://…>` or `<https://…|label>`."""
+    url = text.strip()
+    wrapped = _SLACK_LINK.match(url)
+    if wrapped:
+        url = wrapped.group(1)
+    if not _URL.match(url):
+        raise CommandError(f"`{url}` is not a feed address. Use an http(s) link, e.g. https://example.org/rss.xml.")
+    return url
+
+
+def feed_request(action: str, url: str | None = None, name: str | None = None,
+                 preset: str | None = None) -> BriefRequest:
+    """Build a validated feed request (shared by text parsing and Discord options)."""
+    action = action.lower()
+    if action in ("list", "presets"):
+        return BriefRequest("feed-list" if action == "list" else "feed-presets")
+    if action == "add" and preset and preset.strip():
+        if url:
+            raise CommandError("Give either a feed address or a preset, not both.")
+        return BriefRequest("feed-add", preset=preset.strip().lower())
+    if action not in ("add", "remove", "test"):
+        raise CommandError(FEED_USAGE)
+    if not url:
+        raise CommandError(FEED_USAGE)
+    clean_name = " ".join((name or "").split()) or None
+    if clean_name and len(clean_name) > MAX_FEED_NAME_CHARS:
+        raise CommandError(f"That name is too long; keep it under {MAX_FEED_NAME_CHARS} characters.")
+    kind: Kind = "feed-add" if action == "add" else "feed-remove" if action == "remove" else "feed-test"
+    return BriefRequest(kind, arg=feed_url(url), name=clean_name if action == "add" else None)
+
+
+def _parse_feed(rest: str) -> BriefRequest:
+    """`feed add <url> [name]`, `feed add preset:<name>`, `feed remove|test <url>`, `feed list|presets`."""
+    action, _, tail = rest.partition(" ")
+    if not action:
+        raise CommandError(FEED_USAGE)
+    first, _, name = tail.partition(" ")
+    if action.lower() == "add" and first.lower().startswith("preset:"):
+        return feed_request("add", preset=first.split(":", 1)[1] or name)
+    if action.lower() == "add" and first.lower() == "preset":
+        return feed_request("add", preset=name)
+    if action.lower() in ("list", "presets") and tail:
+        raise CommandError(FEED_USAGE)
+    return feed_request(action, first or None, name or None)
+
+
 def _check_length(text: str) -> str:
     if len(text) > MAX_ARG_CHARS:
         raise CommandError(f"That is too long ({len(text)} characters); keep it under {MAX_ARG_CHARS}.")
@@ -143,6 +212,29 @@ def brief_from_options(topic: str | None = None, url: str | None = None, figure:
     return BriefRequest("digest")
 
 
+def follow_request(verb: Literal["follow", "unfollow"], *, figure: str | None = None,
+                   topic: str | None = None) -> BriefRequest:
+    """A follow or unfollow of exactly one figure or topic (Discord's options; the text grammar too)."""
+    given = [(kind, _check_length(" ".join(value.split()))) for kind, value in (("figure", figure), ("topic", topic))
+             if value and value.strip()]
+    if len(given) != 1:
+        raise CommandError(f"Give one option: `/{verb} figure:<name>` or `/{verb} topic:<words>`.")
+    subject, name = given[0]
+    return BriefRequest(verb, arg=name, subject="figure" if subject == "figure" else "topic")
+
+
+def _follow_text(verb: Literal["follow", "unfollow"], rest: str) -> BriefRequest:
+    """`follow <name or words>`, `follow figure <name>`, `follow topic <words>`."""
+    head, _, tail = rest.partition(" ")
+    if head.lower() == "figure" and tail.strip():
+        return follow_request(verb, figure=tail)
+    if head.lower() == "topic" and tail.strip():
+        return follow_request(verb, topic=tail)
+    if not rest:
+        raise CommandError(FOLLOW_USAGE.format(verb=verb))
+    return BriefRequest(verb, arg=rest)
+
+
 def parse_brief(text: str) -> BriefRequest:
     """Parse the text after `/brief` (Slack, terminal)."""
     text = _check_length(" ".join((text or "").split()))
@@ -154,6 +246,10 @@ def parse_brief(text: str) -> BriefRequest:
         return BriefRequest("help")
     if word == "list" and not rest:
         return BriefRequest("list")
+    if word in {"follow", "unfollow"}:
+        return _follow_text("follow" if word == "follow" else "unfollow", rest)
+    if word == "following" and not rest:
+        return BriefRequest("following")
     if word == "subscribe":
         parts = rest.split()
         if len(parts) not in (2, 3):
@@ -164,6 +260,8 @@ def parse_brief(text: str) -> BriefRequest:
         if len(parts) != 1:
             raise CommandError("Usage: `/brief unsubscribe #channel`")
         return BriefRequest("unsubscribe", channel=parse_channel(parts[0]))
+    if word in {"feed", "feeds"}:
+        return _parse_feed(rest)
     if word in {"who", "figure"}:
         if not rest:
             raise CommandError("Usage: `/brief who <name>`")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.briefing.models import Reply
+
+PLATFORMS = ("console", "discord", "slack")  # every value of subscriptions.platform (`briefbot chat` is "console")
+SCHEDULED_PLATFORMS = ("discord", "slack")    # the ones `briefbot run` posts scheduled digests to
 
 
 class PlatformAdapter(Protocol):
@@ -21,3 +24,19 @@ class PlatformAdapter(Protocol):
     async def send(self, channel_id: str, reply: Reply) -> str | None:
         """Post a reply to a channel; return a message reference. Raise on failure after retries,
         so the scheduler can record and retry the delivery."""
+
+
+class DirectMessagesClosed(Exception):
+    """The platform will not deliver a direct message to this user (DMs closed, the bot blocked, the
+    user unknown or deactivated). Retrying cannot help, so follow alerts pause instead."""
+
+
+@runtime_checkable
+class DirectSender(Protocol):
+    """A platform that can send a user a direct message (follow alerts)."""
+
+    platform: str
+
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """DM the user; return a message reference. Raise `DirectMessagesClosed` when the platform refuses
+        DMs to this user, anything else for a failure worth retrying."""

@@ -30,6 +30,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "briefbot.toml"
 SECRET_KEYS = frozenset({
     "discord_token", "slack_bot_token", "slack_signing_secret", "slack_app_token", "token", "secret",
+    "model_api_key", "api_key",
 })
 
 
@@ -64,17 +65,25 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     feeds: list[FeedConfig] = Field(default_factory=list)
 
-    # Summaries
+    # Summaries. `model` is a registry name, a local directory or .gguf file, a Hub id, or -- with
+    # `model_url` -- the model name an OpenAI-compatible server knows (its key: BRIEFBOT_MODEL_API_KEY).
     model: str = "qwen2.5-coder-1.5b"
-    model_device: str = "auto"
-    model_dtype: str = "auto"  # "auto" = float32 on CPUs without native bf16 (bf16 is ~3-9x slower there)
-    model_threads: int = Field(default=0, ge=0)  # torch CPU threads; 0 = torch's default
-    model_timeout_s: float = 90.0
+    # "auto": the endpoint when model_url is set, llama.cpp for GGUF models, transformers otherwise.
+    model_backend: Literal["auto", "llama.cpp", "transformers", "endpoint"] = "auto"
+    model_url: str | None = None  # base URL ending in /v1, e.g. http://localhost:11434/v1 (Ollama)
+    model_concurrency: int = Field(default=4, ge=1)  # endpoint requests in flight at once
+    model_context: int = Field(default=0, ge=0)  # llama.cpp context (n_ctx); 0 = 4096
+    model_device: str = "auto"  # transformers only
+    model_dtype: str = "auto"  # transformers only; "auto" = float32 on CPUs without native bf16
+    model_threads: int = Field(default=0, ge=0)  # CPU threads; 0 = every core (llama.cpp) / torch's default
+    model_timeout_s: float = Field(default=90.0, gt=0)  # wall clock per answer; then extractive points
     model_max_new_tokens: int = 160
     # Requests waiting for the core beyond this get a polite "busy" reply. Waiting requests are small;
     # the model itself is shared and runs one generation at a time, so this bounds memory and latency.
     model_queue_size: int = Field(default=64, ge=1)
-    summary_method: Literal["extractive", "abstractive", "three-things"] = "three-things"
+    # Briefings: "three-things" (model-written, grounded points; extractive when no model) or
+    # "extractive" (never load a model).
+    summary_method: Literal["extractive", "three-things"] = "three-things"
     digest_limit: int = Field(default=5, ge=1, le=25)
 
     # Ingestion limits
@@ -83,6 +92,12 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 10.0
     fetch_allow_hosts: list[str] = Field(default_factory=list)
     user_agent: str = "briefbot/0.1 (+news briefings)"
+
+    # Sources (feeds added from chat or by the operator)
+    feed_poll_minutes: int = Field(default=30, ge=1)  # interval of feeds added from chat
+    feed_min_poll_minutes: int = Field(default=10, ge=1)  # floor for every feed's interval
+    max_feeds_per_tenant: int = Field(default=50, ge=1)
+    feed_poll_workers: int = Field(default=8, ge=1)  # feeds fetched at once (never two of one host)
 
     # Delivery
     http_host: str = "0.0.0.0"  # where Slack HTTP mode listens; 127.0.0.1 behind a local reverse proxy
@@ -132,7 +147,8 @@ def _refuse_secrets_in_file(path: Path) -> None:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"cannot read config file {path}: {exc}") from exc
-    bad = sorted(k for k in data if k.lower() in SECRET_KEYS or k.lower().endswith(("_token", "_secret")))
+    bad = sorted(k for k in data
+                 if k.lower() in SECRET_KEYS or k.lower().endswith(("_token", "_secret", "_api_key")))
     if bad:
         raise ValueError(f"{path} contains secrets ({', '.join(bad)}); set them as environment variables instead")
 
@@ -149,6 +165,7 @@ class Secrets(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = None
+    model_api_key: SecretStr | None = Field(default=None, validation_alias="BRIEFBOT_MODEL_API_KEY")
 
     @property
     def discord_configured(self) -> bool:

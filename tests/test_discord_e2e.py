@@ -177,7 +177,7 @@ async def test_login_identify_heartbeat_and_command_sync(fake: FakeDiscord, adap
     assert fake.heartbeats >= 1  # discord.py beats as soon as it gets HELLO; the fake ACKs with op 11
     [sync] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
     commands = {c["name"]: c for c in sync.json}
-    assert set(commands) == {"brief", "briefing"}
+    assert set(commands) == {"brief", "briefing", "feed", "follow", "unfollow", "following"}
     assert {o["name"] for o in commands["brief"]["options"]} == {"topic", "url", "figure"}
     assert int(commands["briefing"]["default_member_permissions"]) == MANAGE_GUILD
     assert commands["briefing"]["dm_permission"] is False

@@ -172,7 +172,10 @@ def test_cli_eval_model_methods(tmp_path: Path, capsys: pytest.CaptureFixture[st
     """three-things falls back to extractive points without a model; abstractive says it has none."""
     path = write_jsonl(tmp_path / "tiny.jsonl", RECORDS)
     assert main(["eval", str(path), "--method", "three-things", "--length", "2"]) == 0
-    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:] if line.strip()]
+    out = capsys.readouterr().out
+    table, _, trust = out.partition("three-things trust:")
+    names = [line.split()[0] for line in table.splitlines()[2:] if line.strip()]
     assert names == ["three-things", "lead", "lexrank"]
+    assert "attribution dropped in final points: 0" in trust and "copies labelled abstractive: 0" in trust
     assert main(["eval", str(path), "--method", "abstractive"]) == 1
     assert "switched off" in capsys.readouterr().err

@@ -1,9 +1,11 @@
 """The layers, as a test over the import graph (read with `ast`, nothing is imported or run).
 
 - `summarizers` never imports `bot`: it is a library the bot uses, usable without it.
-- `bot.articles` and `bot.store` never import the briefing core, renderers, platforms or the scheduler.
+- `bot.articles`, `bot.stories` and `bot.store` never import the briefing core, renderers, platforms or the
+  scheduler.
 - `bot.render` imports only the core's types (`bot.briefing.models`), `bot.text` and itself.
 - The core (`bot.briefing`) imports no platform: neither `bot.platforms` nor a platform's SDK.
+- `bot.sources` (tenants' feeds) imports no platform, scheduler or renderer.
 
 Every import counts, including those inside functions and under `if TYPE_CHECKING:`, since a lazy
 import is still a dependency. The checker itself is tested on planted violations, so a rule that
@@ -42,7 +44,11 @@ RULES = (
          why="the store sits below the core"),
     Rule("bot.render", ("bot",), allowed=("bot.briefing.models", "bot.render", "bot.text"),
          why="renderers turn core types into messages and know nothing else"),
+    Rule("bot.stories", ("bot.briefing", "bot.render", "bot.platforms", "bot.scheduler"),
+         why="stories sit beside articles, below the store and the core"),
     Rule("bot.briefing", ("bot.platforms", *PLATFORM_SDKS), why="the core serves every platform alike"),
+    Rule("bot.sources", ("bot.platforms", "bot.scheduler", "bot.render", *PLATFORM_SDKS),
+         why="tenants' feeds are core logic that chat, CLI and scheduler call, never the other way"),
 )
 
 

@@ -121,6 +121,8 @@ def test_links_we_build_are_safe() -> None:
     assert link("ftp://x.example/", "Label <!here>") == "Label &lt;!here&gt;"
     assert link("https://x.example/", "A & B") == "<https://x.example/|A &amp; B>"
     assert link("https://x.example/" + "a" * 5000, "Long") == "Long"
+    # urlsplit raises on a bracketed host that is no IP address: the story renders without that link
+    assert link("https://[Official](<https://evil.example/a>)", "Label") == "Label"
 
 
 # -- limits and splitting -----------------------------------------------------------------------------

@@ -15,7 +15,16 @@ from bot.commands import BriefRequest, Requester
 from bot.samples import SAMPLES
 from bot.settings import Settings
 from bot.store import Store
-from summarizers.types import Point, Sentence, ThreeThings
+from summarizers.types import (
+    Citation,
+    Point,
+    Sentence,
+    SourceArticle,
+    StoryLink,
+    StoryPoint,
+    StoryThreeThings,
+    ThreeThings,
+)
 
 MEMBER = Requester("discord", "u1", "c1", "g1", can_manage=False)
 MANAGER = Requester("discord", "u2", "c1", "g1", can_manage=True)
@@ -44,7 +53,16 @@ def counting_three_things(monkeypatch: pytest.MonkeyPatch, fallback: str | None)
         return ThreeThings((Point(sentence.text, (sentence,), "abstractive"),), model=None if fallback else "fake-model",
                            fallback=fallback)
 
+    def fake_story(articles: list[SourceArticle], **kwargs: Any) -> StoryThreeThings:
+        """Stories told by several outlets are briefed from all of them, under the same cache policy."""
+        calls.append(articles[0].text)
+        sentence = Sentence(articles[0].text[:20], 0, 20)
+        point = StoryPoint(sentence.text, (Citation(articles[0].outlet, 0, (sentence,)),), "abstractive")
+        return StoryThreeThings((point,), tuple(StoryLink(a.outlet) for a in articles),
+                                model=None if fallback else "fake-model", fallback=fallback)
+
     monkeypatch.setattr(service_module, "three_things", fake)
+    monkeypatch.setattr(service_module, "brief_story", fake_story)
     return calls
 
 
@@ -75,6 +93,12 @@ def test_digest_groups_one_story_from_two_outlets(store: Store) -> None:
     for story in digest.stories:
         assert 1 <= len(story.points) <= 3
         assert all(p.sources for p in story.points)
+    # The two-outlet story is briefed from both: every point names the outlets that support it.
+    brief = budget[0].outlet_brief
+    assert brief is not None and set(brief.outlets) == {"Briefbot Samples Wire", "Sample Gazette"}
+    assert [p.text for p in brief.points] == [p.text for p in budget[0].points]
+    assert all(p.outlets for p in brief.points)
+    assert all(s.outlet_brief is None for s in digest.stories if s is not budget[0])
 
 
 def test_topic_and_figure_requests(store: Store) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dbtest import postgres_url
+from dbtest import postgres_url, reset_database
 from sqlalchemy import inspect, text
 
 from bot.articles.models import Article
@@ -140,11 +140,7 @@ def test_processes_opening_a_fresh_database_at_once_do_not_race(tmp_path: Path) 
     urls = [f"sqlite:///{tmp_path / 'race.db'}"]
     if os.environ.get("BRIEFBOT_TEST_DATABASE_URL"):
         urls.append(os.environ["BRIEFBOT_TEST_DATABASE_URL"])
-        reset = Store(urls[1], run_migrations=False)
-        with reset.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS deliveries, subscriptions, summaries, feeds, articles, "
-                              "alembic_version, apscheduler_jobs CASCADE"))
-        reset.close()
+        reset_database(urls[1])  # every table, whatever later migrations added
     for url in urls:
         start = time.time() + 2
         code = (f"import time\nwhile time.time() < {start}: time.sleep(0.001)\n"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-from transformers import (
+import pytest
+
+torch = pytest.importorskip("torch", reason="tiny transformers models need the torch extra: pip install -e '.[torch]'")
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
+from transformers import (  # noqa: E402
     BartConfig,
     BartForConditionalGeneration,
     LlamaConfig,

@@ -136,7 +136,8 @@ def _nothing_known(question: str, parsed: Question) -> FigureAnswer:
 # -- picking articles ---------------------------------------------------------------------------
 
 
-def _query_words(query: str) -> list[str]:
+def query_words(query: str) -> list[str]:
+    """The words of a query worth searching for: folded, without stop words and titles."""
     words = [fold(w).strip("'’.") for w in _WORD.findall(query)]
     return [w for w in words if len(w) >= 2 and w not in _STOPWORDS and w not in TITLE_WORDS] or [
         fold(w) for w in _WORD.findall(query)
@@ -146,7 +147,7 @@ def _query_words(query: str) -> list[str]:
 def _candidates(query: str, articles: Sequence[Article]) -> list[Article]:
     """Articles that contain a query word, or a capitalised word close to one (misspellings), newest
     first (undated last, then in the given order)."""
-    words = _query_words(query)
+    words = query_words(query)
     if not words:
         return []
     texts = {id(a): fold(f"{a.title}\n{a.text}") for a in articles}
@@ -180,7 +181,7 @@ def _timestamp(published: datetime | None) -> float:
 
 def _may_mention(name: str, people: Sequence[Person]) -> bool:
     """Could `name` be one of these people? (Cheap check before extracting an article's quotes.)"""
-    words = set(_query_words(name))
+    words = set(query_words(name))
     for p in people:
         tokens = {fold(w) for w in name_tokens(p.name)} | {fold(a) for a in p.aliases}
         if words & tokens or any(fuzz.ratio(w, t) >= FUZZY_WORD_SCORE for w in words for t in tokens):
@@ -216,7 +217,7 @@ def _figure_answer(question: str, parsed: Question, figure: str, roster: Roster,
             if roster.merged_name(q.speaker) != figure or _norm(q.quote) in seen_quotes:
                 continue
             context = _sentence_around(sents, q.start, q.end, article.text)
-            if topic_words and not _mentions_topic(f"{q.quote} {context}", topic_words):
+            if topic_words and not mentions_topic(f"{q.quote} {context}", topic_words):
                 continue
             seen_quotes.add(_norm(q.quote))
             short = q.partial and len(q.quote.split()) <= 3
@@ -230,7 +231,7 @@ def _figure_answer(question: str, parsed: Question, figure: str, roster: Roster,
                 continue
             if _norm(sent.text) in seen_sentences:
                 continue
-            if topic_words and not _mentions_topic(sent.text, topic_words):
+            if topic_words and not mentions_topic(sent.text, topic_words):
                 off_topic.append((rank, position, MentionItem(" ".join(sent.text.split()), _link(article))))
                 continue
             score = _mention_score(sent, spans, roles, topic_words, parsed.intent, article.text)
@@ -280,7 +281,7 @@ def _mention_score(sent: Sentence, spans: Sequence[tuple[int, int]], roles: Sequ
     if inside and re.match(r"[\w.'’ -]{0,40}?(?:,\s+(?:a|an|the|who)\b|\s+(?:is|was)\s+(?:a|an|the)\b)",
                            text[inside[0]:sent.end]):
         score += 2.0
-    if topic_words and _mentions_topic(body, topic_words):
+    if topic_words and mentions_topic(body, topic_words):
         score += 3.0
     if not re.search(r"[.!?\"”’)]$", body.strip()):
         score -= 2.0  # a headline or caption
@@ -295,14 +296,15 @@ def _topic_words(topic: str | None, roster: Roster) -> list[str]:
     """Words that show a quote or sentence is about the topic; a person topic adds their names."""
     if not topic:
         return []
-    words = [w for w in _query_words(topic) if len(w) >= 2]
+    words = [w for w in query_words(topic) if len(w) >= 2]
     person = match_name(topic, roster.people, roster.counts).person
     if person is not None:
         words += [fold(a) for a in {person.name, *person.aliases}]
     return words
 
 
-def _mentions_topic(text: str, words: Sequence[str]) -> bool:
+def mentions_topic(text: str, words: Sequence[str]) -> bool:
+    """Whether `text` has any of the words (or a word starting with its crude stem)."""
     folded = fold(text)
     return any(re.search(r"(?<![\w])" + re.escape(_stem(w)), folded) for w in words)
 
@@ -324,12 +326,12 @@ def _norm(text: str) -> str:
 
 def _topic_answer(question: str, parsed: Question, articles: Sequence[Article], limit: int) -> FigureAnswer:
     """"What's the latest on the border?": the newest sentences on the topic, one or two per article."""
-    words = _query_words(parsed.topic or "")
+    words = query_words(parsed.topic or "")
     mentions: list[MentionItem] = []
     seen: set[str] = set()
     for article in articles:  # newest first
-        hits = [s for s in sentences(article.text) if _mentions_topic(s.text, words)]
-        hits.sort(key=lambda s: -sum(_mentions_topic(s.text, [w]) for w in words))
+        hits = [s for s in sentences(article.text) if mentions_topic(s.text, words)]
+        hits.sort(key=lambda s: -sum(mentions_topic(s.text, [w]) for w in words))
         for sent in hits[:PER_ARTICLE_MENTIONS]:
             key = _norm(sent.text)
             if key not in seen:

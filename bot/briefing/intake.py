@@ -16,7 +16,7 @@ from bot.articles.fetch import DeferredHttpCache
 from bot.articles.ingest import LoadResult, load_inputs
 from bot.articles.models import Article
 from bot.settings import Settings
-from bot.store import AddOutcome, Store
+from bot.store import AddOutcome, ArticleOrigin, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,12 @@ class Intake:
         return [a for a, o in self.stored if o.status != "duplicate"]
 
 
-def intake(inputs: Sequence[str], store: Store, settings: Settings, *, load: Loader | None = None) -> Iterator[Intake]:
+def intake(inputs: Sequence[str], store: Store, settings: Settings, *, load: Loader | None = None,
+           origin: ArticleOrigin | None = None) -> Iterator[Intake]:
     """Load, store and place every input, one `Intake` per load result (a directory gives one per file).
+
+    `origin` says where the articles came from (a polled feed, a tenant's `/brief <url>`), recorded with
+    each so that only the tenants it belongs to see it (`bot.store.scope`); None: the operator's, global.
 
     `load` replaces the real loader (tests, a feed poller's injected fetcher); validators are then not
     used. Never raises for bad input; a store error propagates after the validators were discarded.
@@ -69,7 +73,7 @@ def intake(inputs: Sequence[str], store: Store, settings: Settings, *, load: Loa
         stored: list[tuple[Article, AddOutcome]] = []
         try:
             for article in result.articles:
-                outcome = store.add_article(article)
+                outcome = store.add_article(article, origin=origin)
                 if article.id is None and outcome.id:  # a duplicate: point at the stored copy
                     article.id, article.story_id = outcome.id, outcome.story_id
                 stored.append((article, outcome))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from summarizers.types import Point
+from summarizers.types import Point, StoryThreeThings
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,12 @@ class StoryBrief:
     """One story: its three things to know and every outlet's link to it.
 
     `outlets` are the distinct outlets behind the story; `update` marks a story an earlier digest of the
-    channel already carried, whose points then tell only what is new since (see `note`)."""
+    channel already carried, whose points then tell only what is new since (see `note`).
+
+    When the articles told come from several outlets, `outlet_brief` is the brief written from all of
+    them: each point's citing outlets, and where outlets disagree, who says what (its `Citation.article`
+    indexes its own `links`). `points` then repeats its points, each with its first citation's sentences
+    as `sources`, so every reader of `points` keeps working. None when one outlet tells the story."""
 
     title: str
     points: tuple[Point, ...]
@@ -36,6 +41,7 @@ class StoryBrief:
     outlets: tuple[str, ...] = ()
     story_id: int | None = None
     update: bool = False
+    outlet_brief: StoryThreeThings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +100,21 @@ class FigureAnswer:
 class Notice:
     """A short message: a confirmation, a usage hint or an error the user should see.
 
-    `ok=False` marks errors, which platforms show privately (ephemeral) where they can.
+    `ok=False` marks errors, which platforms show privately (ephemeral) where they can; `personal=True`
+    asks the same for an answer only its asker should see (feed lists and tests, for managers).
     """
 
     text: str
     ok: bool = True
     lines: tuple[str, ...] = field(default_factory=tuple)
+    personal: bool = False  # about the requester alone (what they follow): shown only to them, like errors
 
     @property
     def private(self) -> bool:
         """The privacy rule of replies, for every platform: an error is shown only to whoever made it
-        (ephemeral on Discord and Slack), so nobody else sees the mistake; everything else goes to the channel."""
-        return not self.ok
+        (ephemeral on Discord and Slack), so nobody else sees the mistake, and so is a personal answer
+        (a manager's feed list, what a user follows); everything else goes to the channel."""
+        return not self.ok or self.personal
 
 
 Reply = Digest | FigureAnswer | Notice

@@ -17,6 +17,7 @@ from bot.briefing.models import Notice, Reply
 from bot.briefing.ratelimit import RateLimiter
 from bot.briefing.service import BriefingService
 from bot.commands import BriefRequest, Requester
+from bot.store import SourceScope
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class AsyncBriefing:
         return await self._run(lambda: self.service.handle_text(text, requester), requester, True)
 
     async def answer(self, question: str, requester: Requester) -> Reply:
-        return await self._run(lambda: self.service.answer(question), requester, True)
+        scope = SourceScope.of(requester.platform, requester.workspace_id, requester.user_id)
+        return await self._run(lambda: self.service.answer(question, scope=scope), requester, True)
 
     async def call(self, fn: Callable[[], T]) -> T:
         """Run any blocking core call in the worker pool (scheduler, tests); exceptions propagate."""

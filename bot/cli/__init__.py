@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 # Subcommand modules, in the order `briefbot --help` lists them.
 SUBCOMMANDS = (
     "ingest", "digest", "summarize", "quotes", "ask", "eval",
-    "subscriptions", "deliveries", "run", "chat", "doctor",
+    "subscriptions", "deliveries", "feeds", "run", "chat", "doctor",
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from bot.articles.models import Article
 from bot.briefing.intake import intake
 from bot.briefing.service import MAX_DIGEST_STORIES, BriefingService
+from bot.briefing.summaries import tty_notice, wants_model
 from bot.cli import EXIT_OK, CliError
 from bot.cli.common import open_store, out, positive_int, progress, settings
 from bot.render.json import render_json
@@ -83,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             _ensure_samples(store)
         service = BriefingService(store, s)
+        if wants_model(s):  # a first load can take a while: say so on a terminal, nothing when piped
+            tty_notice(f"loading the summary model {s.model} …")
+            _ = service.model
         if args.since is not None and articles is None:
             digest = service.new_since(args.since, limit=args.limit,
                                        heading=f"Three things to know since {args.since:%Y-%m-%d %H:%M} UTC")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from bot.briefing.summaries import model_status
 from bot.cli import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import open_store, out, settings
 from bot.settings import config_path, get_secrets
 from bot.text import masked_url
-from summarizers.methods.abstractive import model_status
+from summarizers.runtime.loader import describe_last_call, last_call
 
 OK, MISSING = "ok", "missing"
 
@@ -36,8 +37,13 @@ def run(args: argparse.Namespace) -> int:
         problems += 1
         out(f"                 {MISSING}: {exc}")
     out(f"feeds            {len(s.feeds)} configured")
-    ok, message = model_status(s.model)
+    ok, backend, message = model_status(s)
     out(f"abstractive      {OK if ok else MISSING}: {message}")
+    out(f"                 backend {backend} (model_backend = {s.model_backend}), model {s.model}")
+    if s.model_url:
+        out(f"                 endpoint {masked_url(s.model_url)}, "
+            f"BRIEFBOT_MODEL_API_KEY {_set(secrets.model_api_key)}")
+    out(f"                 last call: {describe_last_call(last_call())}")
     if not ok:
         out("                 briefings fall back to the extractive summarizer")
     try:

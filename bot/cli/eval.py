@@ -13,8 +13,10 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 
+from bot.briefing.summaries import SummaryModel, tty_notice
 from bot.cli import CliError
 from bot.cli.common import positive_int, settings
+from bot.settings import Settings
 from summarizers.evaluation.rouge import (
     METHODS,
     DatasetError,
@@ -24,8 +26,9 @@ from summarizers.evaluation.rouge import (
     format_report,
     load_jsonl,
 )
-from summarizers.methods.abstractive import ModelUnavailable, load_model
-from summarizers.methods.three_things import three_things
+from summarizers.evaluation.trust import format_trust, trust_stats
+from summarizers.methods.registry import make_summarizer
+from summarizers.types import ThreeThings
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +67,26 @@ def _length(value: str) -> Length:
     return "reference" if value == "reference" else positive_int(value)
 
 
-def model_methods(spec: str) -> dict[str, Callable[[], SummaryFn]]:
-    """Methods that use the configured model. They are registered here, not in summarizers/, because
-    only the application knows the settings; "all" leaves them out (a model run takes minutes)."""
+def model_methods(s: Settings, results: list[ThreeThings] | None = None) -> dict[str, Callable[[], SummaryFn]]:
+    """Methods that use the configured model, loaded through the one Settings loader; "all" leaves them
+    out (a model run takes minutes). Three-things results are appended to `results` (when given) for
+    the trust figures."""
+    loader = SummaryModel(s, on_load=lambda spec: tty_notice(f"loading model {spec} …"))
 
     def three() -> SummaryFn:
-        try:
-            model = load_model(spec)
-        except ModelUnavailable as exc:
-            log.warning("three-things: %s; scoring its extractive fallback", exc)
-            model = None
-        return lambda text, count, *, title=None: list(three_things(text, title=title, model=model).points)
+        model = loader.get()
+        if model is None:
+            log.warning("three-things: no model (%s); scoring its extractive fallback", loader.reason)
+        return make_summarizer("three-things", model, timeout_s=s.model_timeout_s,
+                               max_new_tokens=s.model_max_new_tokens,
+                               on_result=results.append if results is not None else None)
 
     def abstractive() -> SummaryFn:
-        model = load_model(spec)
-        return lambda text, count, *, title=None: model.summarize(text, title=title, sentences=count)
+        model = loader.get()
+        if model is None:
+            raise CliError(f"abstractive: no model ({loader.reason})")
+        return make_summarizer("abstractive", model, timeout_s=s.model_timeout_s,
+                               max_new_tokens=s.model_max_new_tokens)
 
     return {"three-things": three, "abstractive": abstractive}
 
@@ -95,7 +103,8 @@ def method_names(method: str, known: Mapping[str, object] = METHODS) -> list[str
 
 
 def run(args: argparse.Namespace) -> int:
-    known = {**METHODS, **model_methods(settings().model)}
+    three_results: list[ThreeThings] = []
+    known = {**METHODS, **model_methods(settings(), three_results)}
     names = method_names(args.method, known)
     try:
         records = load_jsonl(args.file)
@@ -109,4 +118,6 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"cannot load a method: {exc}") from exc
     report = evaluate(records, methods, length=args.length, source=args.file)
     sys.stdout.write(format_report(report))
+    if three_results:
+        sys.stdout.write(format_trust(trust_stats(three_results[1:])))  # [0] is the untimed warm-up call
     return 0

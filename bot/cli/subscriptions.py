@@ -14,13 +14,11 @@ from bot.cli import EXIT_OK, CliError
 from bot.cli.common import open_store, out
 from bot.cli.tables import table, when
 from bot.commands import CommandError, parse_channel, parse_time, parse_timezone
+from bot.delivery import PLATFORMS, SCHEDULED_PLATFORMS
 from bot.scheduler.slots import ScheduleError, next_run
 from bot.store import Subscription
 
 log = logging.getLogger(__name__)
-
-SCHEDULED_PLATFORMS = ("discord", "slack")
-
 
 def _argument(parse: Callable[[str], str]) -> Callable[[str], str]:
     """Reuse the chat commands' validation for CLI arguments; argparse turns the error into exit 2."""
@@ -36,7 +34,7 @@ def _argument(parse: Callable[[str], str]) -> Callable[[str], str]:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("subscriptions", help="list, add or remove channels' daily digests",
                        description="With no action, list subscriptions and when each next runs (UTC).")
-    p.add_argument("--platform", choices=SCHEDULED_PLATFORMS, help="only this platform's subscriptions")
+    p.add_argument("--platform", choices=PLATFORMS, help="only this platform's subscriptions")
     p.set_defaults(func=list_command)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     add = actions.add_parser("add", help="subscribe a channel (or change its time)")
@@ -47,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--workspace", help="Discord server / Slack workspace id (for `/brief list` there)")
     add.set_defaults(func=add_command)
     remove = actions.add_parser("remove", help="stop a channel's daily digest")
-    remove.add_argument("platform", choices=SCHEDULED_PLATFORMS)
+    remove.add_argument("platform", choices=PLATFORMS)  # also what `briefbot chat` set up
     remove.add_argument("channel", type=_argument(parse_channel), help="channel id (or <#id>)")
     remove.set_defaults(func=remove_command)
 

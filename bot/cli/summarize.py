@@ -2,7 +2,8 @@
 
 Methods: `extractive` (default; sentences copied with their offsets), `abstractive` (a model's summary)
 and `three-things` (three grounded points with their source sentences). Text is cleaned of web
-boilerplate first, so offsets in the JSON output index into the *cleaned* text.
+boilerplate first, so offsets in the JSON output index into the *cleaned* text, which the JSON then
+carries as `indexed_text` (absent when cleaning changed nothing).
 
 When the model named by --model / BRIEFBOT_MODEL / the config cannot be loaded, the command says so
 once on stderr and serves extractive results with exit code 0: a missing model is a degraded mode, not
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.articles.clean import clean_text
+from bot.briefing.summaries import SummaryModel, tty_notice
 from bot.cli import CliError
 from bot.cli.common import out, positive_int, read_text_input, settings
-from summarizers.methods.abstractive import AbstractiveModel, ModelUnavailable, load_model
+from summarizers.methods.abstractive import AbstractiveModel
 from summarizers.methods.extractive import summarize_extractive
 from summarizers.methods.three_things import three_things
 from summarizers.segment import split_sentences
@@ -69,24 +71,29 @@ class Summarizer:
     def __init__(self, method: str, model_spec: str | None) -> None:
         self.method = method
         self._spec = model_spec
-        self._model: AbstractiveModel | None = None
-        self._tried = method == "extractive"
         s = settings()
-        self._device = s.model_device
+        if method != "extractive" and s.summary_method == "extractive":
+            s = s.model_copy(update={"summary_method": "three-things"})  # an explicit --method asks for a model
+        self._loader = SummaryModel(s, model_spec, on_load=lambda spec: tty_notice(f"loading model {spec} …"),
+                                    log_failures=False)
+        self._tried = method == "extractive"
+        self._warned = False
         self._timeout_s = s.model_timeout_s
         self._max_new_tokens = s.model_max_new_tokens
 
     def model(self) -> AbstractiveModel | None:
-        if not self._tried:
-            self._tried = True
-            spec = self._spec or settings().model
-            try:
-                self._model = load_model(spec, device=self._device)
-            except ModelUnavailable as exc:
-                sys.stderr.write(
-                    f"briefbot: abstractive model unavailable ({exc}); serving extractive summaries\n"
-                )
-        return self._model
+        if self._tried:
+            return None
+        model = self._loader.get()
+        if model is None and self._loader.reason and not self._warned:
+            self._warned = True
+            reason = self._loader.reason
+            if "switched off" not in reason:
+                reason = f"abstractive model unavailable ({reason})"
+            sys.stderr.write(f"briefbot: {reason}; serving extractive summaries\n")
+        if model is not None:
+            tty_notice(f"writing with {model.name} on {model.backend} …")
+        return model
 
     def run(self, text: str, *, title: str | None, sentences: int) -> dict[str, Any]:
         """The JSON-ready result for one cleaned, non-empty text."""
@@ -98,6 +105,7 @@ class Summarizer:
                 timeout_s=self._timeout_s,
                 max_new_tokens=self._max_new_tokens,
             )
+            self._loader.record()
             data = result.as_dict()
             return {"method": "three-things", "summary": [p.text for p in result.points], **data}
         if self.method == "abstractive" and (model := self.model()) is not None:
@@ -118,6 +126,7 @@ class Summarizer:
                     return {"method": "abstractive", "model": model.name, "summary": lines}
                 log.warning("model %s returned an empty summary; serving an extractive one", model.name)
         chosen = summarize_extractive(text, sentences, title=title)
+        self._loader.record()
         return {
             "method": "extractive",
             "summary": [s.text for s in chosen],
@@ -129,12 +138,15 @@ def handle(args: argparse.Namespace) -> int:
     summarizer = Summarizer(args.method, args.model)
     if args.jsonl:
         return _handle_jsonl(_lines(args.input), summarizer, args.sentences)
-    text = clean_text(read_text_input(args.input))
+    raw = read_text_input(args.input)
+    text = clean_text(raw)
     if not text.strip():
         raise CliError(f"{_name(args.input)} is empty: nothing to summarize")
     if not split_sentences(text):
         raise CliError(f"{_name(args.input)} has no sentences to summarize")
     result = summarizer.run(text, title=args.title, sentences=args.sentences)
+    if text != raw:
+        result["indexed_text"] = text  # offsets index the cleaned text, so the JSON carries it
     if args.json:
         out(json.dumps(result, ensure_ascii=False))
         return 0
@@ -180,7 +192,10 @@ def _record(line: str, summarizer: Summarizer, default_sentences: int) -> dict[s
     if not split_sentences(cleaned):
         return {"id": record_id, "error": "no sentences to summarize after cleaning"}
     try:
-        return {"id": record_id, **summarizer.run(cleaned, title=title, sentences=sentences)}
+        result = summarizer.run(cleaned, title=title, sentences=sentences)
+        if cleaned != text:
+            result["indexed_text"] = cleaned  # offsets index the cleaned text, so the JSON carries it
+        return {"id": record_id, **result}
     except Exception as exc:  # one bad article must not end the batch
         log.debug("summarize failed for %r", record_id, exc_info=True)
         return {"id": record_id, "error": f"{type(exc).__name__}: {exc}"}

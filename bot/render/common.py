@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from bot.briefing.models import FigureAnswer, Link
-from bot.text import ELLIPSIS
+from bot.briefing.models import FigureAnswer, Link, StoryBrief
+from bot.text import ELLIPSIS, truncate
+
+CLAIM_CHARS = 160  # an outlet's words on a disputed matter: a phrase, not its article
 
 ZWSP = "\u200b"
 
@@ -67,3 +70,41 @@ def answer_heading(answer: FigureAnswer) -> str | None:
         return None
     return {"said": f"What {answer.figure} said", "who": f"Who is {answer.figure}",
             "latest": f"The latest on {answer.figure}"}[answer.intent]
+
+
+# -- stories told by several outlets (`StoryBrief.outlet_brief`) -----------------------------------------
+# Outlet names and claims come from feeds and articles: untrusted. Every piece goes through the
+# renderer's own `clean` (mention neutralising, escaping) before it is joined into the wording here.
+
+
+def outlet_count(story: StoryBrief) -> int:
+    """Distinct outlets behind a story told by several ("N outlets"); 0 for a one-outlet story."""
+    outlets = len(story.outlets) or (len(story.outlet_brief.outlets) if story.outlet_brief else 0)
+    return outlets if outlets >= 2 else 0
+
+
+def point_outlets(story: StoryBrief, index: int, clean: Callable[[str], str]) -> str:
+    """"Outlet A, Outlet B": the outlets whose text supports point `index` ("" when not known), with
+    "outlets differ" when the point states something they disagree on."""
+    brief = story.outlet_brief
+    if brief is None or index >= len(brief.points):
+        return ""
+    point = brief.points[index]
+    names = ", ".join(clean(o) for o in point.outlets)
+    return f"{names}; outlets differ" if point.disagreements else names
+
+
+def disagreement_lines(story: StoryBrief, clean: Callable[[str], str]) -> list[str]:
+    """One line per disagreement: `A, B: “their words” · C: “its words”`, each side once."""
+    brief = story.outlet_brief
+    if brief is None:
+        return []
+    lines = []
+    for d in brief.disagreements:
+        sides = [
+            f"{', '.join(clean(o) for o in dict.fromkeys(c.outlet for c in side))}: "
+            f"“{clean(truncate(side[0].text, CLAIM_CHARS))}”"
+            for side in d.sides
+        ]
+        lines.append(" · ".join(sides))
+    return lines

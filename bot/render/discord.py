@@ -23,7 +23,16 @@ from datetime import UTC, datetime
 import discord
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import ZWSP, answer_heading, defang_urls, link_label, split_text
+from bot.render.common import (
+    ZWSP,
+    answer_heading,
+    defang_urls,
+    disagreement_lines,
+    link_label,
+    outlet_count,
+    point_outlets,
+    split_text,
+)
 from bot.text import truncate
 
 log = logging.getLogger(__name__)
@@ -47,6 +56,7 @@ _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _USER_OR_ROLE = re.compile(r"<(@[!&]?)(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _SAFE_URL = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
+_MARKDOWN_ESCAPES = str.maketrans({c: f"\\{c}" for c in "*_~`|[]"})
 
 
 @dataclass(slots=True)
@@ -187,12 +197,27 @@ def _story_embeds(story: StoryBrief) -> list[discord.Embed]:
     series = _EmbedSeries(title, url=lead_url, timestamp=story.published)
     # A title too long for the embed title is given in full at the top of the text: nothing is lost.
     head = f"**{title}**\n\n" if len(title) > EMBED_TITLE_LIMIT else ""
-    points = "\n".join(f"**{i}.** {_clean(p.text)}" for i, p in enumerate(story.points, 1))
+    points = "\n".join(f"**{i}.** {_clean(p.text)}{_cited(story, i - 1)}" for i, p in enumerate(story.points, 1))
     series.add_text(head + points)
     if story.note:
         series.set_footer(_clean(story.note))
-    series.add_lines_as_fields("Sources", (f"• {_link_line(link, FIELD_VALUE_LIMIT - 2)}" for link in story.links))
+    series.add_lines_as_fields("Outlets differ", (f"• {line}" for line in disagreement_lines(story, _plain)))
+    outlets = outlet_count(story)
+    sources = f"Sources · {outlets} outlets" if outlets else "Sources"
+    series.add_lines_as_fields(sources, (f"• {_link_line(link, FIELD_VALUE_LIMIT - 2)}" for link in story.links))
     return series.embeds
+
+
+def _plain(text: str) -> str:
+    """Untrusted words shown as written: mentions inert, no Markdown of theirs (they sit inside our own
+    quotes and emphasis), no masked link they could form."""
+    return _clean(text).replace("\\", "\\\\").translate(_MARKDOWN_ESCAPES)
+
+
+def _cited(story: StoryBrief, index: int) -> str:
+    """` *(Outlet A, Outlet B)*` after a point of a several-outlet story, else ""."""
+    cited = point_outlets(story, index, _plain)
+    return f" *({cited})*" if cited else ""
 
 
 def _digest(digest: Digest) -> list[DiscordMessage]:

@@ -22,7 +22,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, link_label, split_text
+from bot.render.common import (
+    answer_heading,
+    disagreement_lines,
+    link_label,
+    outlet_count,
+    point_outlets,
+    split_text,
+)
 from bot.text import truncate
 
 # -- Slack's limits (https://docs.slack.dev/reference/block-kit/blocks) and our margins ---------------
@@ -42,6 +49,7 @@ _CHANNEL_REF = re.compile(r"&lt;#([A-Z0-9]{2,})&gt;")
 # `<url|label>` early, leaving the rest of an untrusted URL to be read as text.
 _URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 ZERO_WIDTH_SPACE = "\u200b"
+_EMPHASIS_LOOKALIKES = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
 
 Block = dict[str, Any]
 
@@ -78,7 +86,7 @@ def safe_url(url: str | None) -> str | None:
         return None
     try:
         parts = urlsplit(url.strip())
-    except ValueError:  # "Invalid IPv6 URL": a "[" or "]" in the host part of untrusted text
+    except ValueError:  # e.g. `https://[Official](…)`: a bracketed host that is no IP; article data, not ours
         return None
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return None
@@ -187,13 +195,26 @@ def paginate(units: Sequence[list[Block]], heading: str, fallback: str) -> list[
 
 def _story_unit(story: StoryBrief, first: bool) -> list[Block]:
     lines = [f"*{escape(story.title)}*"]
-    lines += [f"{i}. {escape(point.text)}" for i, point in enumerate(story.points, 1)]
+    for i, point in enumerate(story.points, 1):
+        cited = point_outlets(story, i - 1, _plain_mrkdwn)
+        lines.append(f"{i}. {escape(point.text)}" + (f" _({cited})_" if cited else ""))
+    differ = disagreement_lines(story, _plain_mrkdwn)
+    if differ:
+        lines += ["*Outlets differ:*", *(f"• {line}" for line in differ)]
     blocks: list[Block] = [] if first else [divider_block()]
     blocks += section_blocks("\n".join(lines))
     if story.note:
         blocks += context_blocks([f"_{escape(story.note)}_"])
-    blocks += context_blocks(link(lnk.url, link_label(lnk)) for lnk in story.links)
+    outlets = outlet_count(story)
+    blocks += context_blocks([*([f"*{outlets} outlets*"] if outlets else []),
+                              *(link(lnk.url, link_label(lnk)) for lnk in story.links)])
     return blocks
+
+
+def _plain_mrkdwn(text: str) -> str:
+    """Untrusted words inside our own emphasis and quotes: escaped, and their own emphasis markers
+    turned into look-alikes so they cannot end ours."""
+    return escape(text).translate(_EMPHASIS_LOOKALIKES)
 
 
 def render_digest(digest: Digest) -> list[SlackMessage]:

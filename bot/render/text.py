@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.briefing.models import Digest, FigureAnswer, Notice, Reply, StoryBrief
-from bot.render.common import answer_heading, format_date, link_label
+from bot.render.common import (
+    answer_heading,
+    disagreement_lines,
+    format_date,
+    link_label,
+    outlet_count,
+    point_outlets,
+)
 
 
 def _story(story: StoryBrief, markdown: bool) -> list[str]:
@@ -11,8 +20,15 @@ def _story(story: StoryBrief, markdown: bool) -> list[str]:
     lines = [head]
     if story.published and not markdown:
         lines[0] += f" ({format_date(story.published)})"
+    if outlets := outlet_count(story):
+        lines[0] += f" · {outlets} outlets"
     for i, point in enumerate(story.points, 1):
-        lines.append(f"{i}. {point.text}")
+        cited = point_outlets(story, i - 1, str)
+        lines.append(f"{i}. {point.text}" + (f" ({cited})" if cited else ""))
+    differ = disagreement_lines(story, str)
+    if differ:
+        lines.append("**Outlets differ:**" if markdown else "Outlets differ:")
+        lines += [f"- {line}" if markdown else f"   - {line}" for line in differ]
     if story.note:
         lines.append(f"_{story.note}_" if markdown else f"({story.note})")
     for link in story.links:
@@ -52,8 +68,16 @@ def render_answer(answer: FigureAnswer) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
+_CHANNEL_LINK = re.compile(r"<#([^>|\s]+)(?:\|([^>]*))?>")
+
+
+def plain_channels(text: str) -> str:
+    """The core writes channels as `<#id>` (Discord and Slack show a link); a terminal shows `#id` (or `#name`)."""
+    return _CHANNEL_LINK.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+
+
 def render_notice(notice: Notice) -> str:
-    return "\n".join([notice.text, *notice.lines]) + "\n"
+    return plain_channels("\n".join([notice.text, *notice.lines])) + "\n"
 
 
 def render(reply: Reply, *, markdown: bool = False) -> str:

@@ -48,7 +48,7 @@ from bot.briefing.runner import AsyncBriefing
 from bot.delivery import PlatformAdapter
 from bot.scheduler.slots import MAX_MISSED, DueSlot, ScheduleError, delivery_deadline, due_slots, zone
 from bot.settings import Settings
-from bot.store import Store, Subscription
+from bot.store import SourceScope, Store, Subscription
 from bot.store import deliveries as rows
 
 log = logging.getLogger(__name__)
@@ -382,7 +382,8 @@ class DigestDeliverer:
         local = slot.astimezone(zone(sub.timezone))
         heading = f"Your daily briefing · {local:%A} {local.day} {local:%B}"
         return self.briefing.service.channel_digest(sub.id, since=since, until=now, heading=heading,
-                                                    empty_message=EMPTY_MESSAGE)
+                                                    empty_message=EMPTY_MESSAGE,
+                                                    scope=SourceScope.of(sub.platform, sub.workspace_id))
 
 
 def _short(exc: BaseException) -> str:

@@ -2,10 +2,14 @@
 
 Jobs
 - `digest:<id>`: one per subscription, a CronTrigger at its local HH:MM in its IANA zone (DST-aware).
-- `feed:<hash>`: one per configured feed, an IntervalTrigger with jitter.
-  Both live in a SQLAlchemyJobStore in the bot's own database, so they survive restarts and a late
+  These live in a SQLAlchemyJobStore in the bot's own database, so they survive restarts and a late
   start still fires a job that was due while the bot was down (misfire grace unlimited, coalesced).
 - `tick`: every 30 s, in memory: picks up subscription changes (`sync_subscriptions`) and runs a pass.
+- `feeds`: every 15 s, in memory: polls the feeds that are due (`FeedPoller.run_due`, decided from the
+  feeds table, so feeds added from chat need no job of their own) and posts feed health reports owed
+  to tenants' managers (`bot.sources.health`). Older versions kept one `feed:<hash>` job per feed;
+  `sync_feeds` removes those.
+- `follow-alerts`: every 30 s, in memory: one `FollowAlerter` pass (scan new articles, DM followers).
 
 Why the tick: APScheduler 3 does not coordinate several schedulers on one job store, so with two
 bot processes on a database either may consume a cron wake-up, possibly one without the channel's
@@ -34,11 +38,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.briefing.runner import AsyncBriefing
 from bot.briefing.service import BriefingService
-from bot.delivery import PlatformAdapter
+from bot.delivery import DirectSender, PlatformAdapter
 from bot.scheduler.digests import RECORD_PATIENCE_S, SEND_TIMEOUT_S, DigestDeliverer, Outcome, describe
-from bot.scheduler.polling import FeedPoller, Loader, PollOutcome, jitter_seconds
+from bot.scheduler.follow_alerts import INTERVAL as FOLLOW_INTERVAL
+from bot.scheduler.follow_alerts import FollowAlerter, PassReport
+from bot.scheduler.polling import FeedPoller, Loader, PollOutcome
 from bot.scheduler.slots import ScheduleError, cron_trigger
 from bot.settings import Settings
+from bot.sources import health
 from bot.store import Store, Subscription
 from bot.store import deliveries as rows
 from bot.store import feeds as feed_rows
@@ -47,6 +54,7 @@ log = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=30)
 STOP_GRACE_S = 5.0  # at shutdown, how long a digest send in flight may still finish
+FEED_PASS = timedelta(seconds=15)
 SHARED, LOCAL = "shared", "local"  # job store aliases: persistent (database) and this process only
 JOBS_TABLE = "apscheduler_jobs"
 DIGEST_PREFIX, FEED_PREFIX = "digest:", "feed:"
@@ -78,7 +86,7 @@ async def fire_digests(subscription_id: int) -> None:
 
 
 async def fire_feed(url: str) -> None:
-    """Job entry point: a feed's polling interval came round."""
+    """Entry point of the per-feed jobs older versions stored; kept so they unpickle until removed."""
     scheduler = _active
     if scheduler is None:
         log.warning("feed job for %s fired with no scheduler running", url)
@@ -130,6 +138,8 @@ class DigestScheduler:
         self.deliverer = DigestDeliverer(store, self.briefing, adapters, settings, self.instance_id, lease=lease,
                                          record_patience=record_patience, send_timeout=send_timeout)
         self.poller = FeedPoller(store, settings, self.briefing, load=load)
+        senders = {name: a for name, a in adapters.items() if isinstance(a, DirectSender)}
+        self.follow_alerter = FollowAlerter(store, self.briefing, senders, self.instance_id, lease=lease)
         self.aps = AsyncIOScheduler(
             jobstores={SHARED: SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE),
                        LOCAL: MemoryJobStore()},
@@ -150,6 +160,13 @@ class DigestScheduler:
         # The first tick runs at once: slots missed while the bot was down are sent (or skipped) now.
         self.aps.add_job(self._tick, IntervalTrigger(seconds=TICK.total_seconds(), timezone=UTC), id="tick",
                          jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
+        # A long pass (a cold start with many new feeds) outlasts the period: the next tick then returns at
+        # once (`_feeds_tick`) instead of APScheduler skipping it with a warning every 15 s.
+        self.aps.add_job(self._feeds_tick, IntervalTrigger(seconds=FEED_PASS.total_seconds(), timezone=UTC),
+                         id="feeds", jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC),
+                         max_instances=2)
+        self.aps.add_job(self._follow_tick, IntervalTrigger(seconds=FOLLOW_INTERVAL.total_seconds(), timezone=UTC),
+                         id="follow-alerts", jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))
         self.sync_feeds()
         self.sync_subscriptions()
         log.info("scheduler %s started (%d jobs)", self.instance_id, len(self.aps.get_jobs()))
@@ -171,6 +188,7 @@ class DigestScheduler:
         global _active
         if self.aps.running:
             self.aps.shutdown(wait=False)
+        self.poller.close()
         if _active is self:
             _active = None
         stopped = self.deliverer.stop_sending()
@@ -191,6 +209,58 @@ class DigestScheduler:
 
     async def poll_feed(self, url: str, now: datetime | None = None) -> PollOutcome | None:
         return await self.poller.poll(url, now or self.clock())
+
+    async def poll_due(self, now: datetime | None = None) -> list[PollOutcome]:
+        """One feed pass: poll what is due, then post the health reports owed."""
+        outcomes = await self.poller.run_due(now or self.clock(), clock=None if now else self.clock)
+        await self.report_feed_health(now)
+        return outcomes
+
+    async def report_feed_health(self, now: datetime | None = None) -> list[health.HealthReport]:
+        """Tell tenants' managers, once per outage, about feeds failing for a day or paused after a week.
+
+        Each report is claimed in the database before posting (so two processes never both post it)
+        and released again if the platform refused it, so a later pass retries.
+        """
+        at = now or self.clock()
+        reports = await asyncio.to_thread(health.due_reports, self.store, at, frozenset(self.deliverer.adapters))
+        sent = []
+        for report in reports:
+            claimed = await asyncio.to_thread(feed_rows.claim_report, self.store, report.tenant, report.url,
+                                              report.kind, at)
+            if not claimed:
+                continue
+            try:
+                async with asyncio.timeout(self.deliverer.send_timeout):
+                    await self.deliverer.adapters[report.platform].send(report.channel_id, report.notice)
+            except Exception as exc:  # refused or timed out: released, so a later pass tries again
+                log.warning("could not report feed %s (%s) to %s: %s", report.url, report.kind, report.tenant, exc)
+                await asyncio.to_thread(feed_rows.release_report, self.store, report.tenant, report.url,
+                                        report.kind)
+                continue
+            log.info("reported feed %s as %s to %s in %s", report.url, report.kind, report.tenant,
+                     report.channel_id)
+            sent.append(report)
+        return sent
+
+    async def _feeds_tick(self) -> None:
+        if self.poller.busy:
+            log.debug("feed pass still running; skipping this tick")
+            return
+        try:
+            await self.poll_due()
+        except Exception:  # a database hiccup must not stop the next pass
+            log.exception("feed pass failed")
+
+    async def run_follow_alerts(self, now: datetime | None = None) -> PassReport:
+        """One follow-alert pass at `now` (default: the clock)."""
+        return await self.follow_alerter.run_pass(now or self.clock())
+
+    async def _follow_tick(self) -> None:
+        try:
+            await self.run_follow_alerts()
+        except Exception:  # a database hiccup must not stop the job: the next tick tries again
+            log.exception("follow alert pass failed")
 
     async def _tick(self) -> None:
         try:
@@ -237,28 +307,15 @@ class DigestScheduler:
         return report
 
     def sync_feeds(self) -> SyncReport:
-        """One polling job per configured feed (its interval, with jitter); jobs of removed feeds go."""
-        feed_rows.sync_feeds(self.store, self.settings.feeds)
-        current = self.jobs(FEED_PREFIX)
-        added: list[str] = []
-        rescheduled: list[str] = []
-        wanted: set[str] = set()
-        first_run = datetime.now(UTC)
-        for feed in self.settings.feeds:
-            job_id = feed_job_id(feed.url)
-            wanted.add(job_id)
-            name = f"{feed.poll_minutes} {feed.url}"
-            job = current.get(job_id)
-            if job is not None and job.name == name:
-                continue
-            trigger = IntervalTrigger(minutes=feed.poll_minutes, jitter=int(jitter_seconds(feed.poll_minutes)),
-                                      timezone=UTC)
-            self.aps.add_job(fire_feed, trigger, args=[feed.url], id=job_id, name=name, jobstore=SHARED,
-                             replace_existing=True, next_run_time=first_run)
-            (rescheduled if job is not None else added).append(job_id)
-        removed = sorted(set(current) - wanted)
+        """Make the config file's feeds global sources (the feed pass polls them with every other feed in
+        use); drop per-feed jobs that older versions stored."""
+        dropped = feed_rows.sync_feeds(self.store, self.settings.feeds,
+                                       min_poll_minutes=self.settings.feed_min_poll_minutes)
+        if dropped:
+            log.info("%d feeds left the config file and are no longer global sources", len(dropped))
+        removed = sorted(self.jobs(FEED_PREFIX))
         self._remove(removed)
-        return SyncReport(tuple(added), tuple(rescheduled), tuple(removed))
+        return SyncReport(removed=tuple(removed))
 
     def _remove(self, job_ids: list[str]) -> None:
         for job_id in job_ids:

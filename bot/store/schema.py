@@ -116,6 +116,55 @@ class FeedRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Health: an outage starts at the first failure after a success and ends at the next success.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_feeds_next_poll_at", "next_poll_at"),)
+
+
+class SourceRow(Base):
+    """A tenant's use of a feed. A feed is polled once however many tenants use it; who sees its
+    articles is decided by these rows. `tenant` is "global" for the operator's feeds (every tenant
+    sees them), else e.g. "discord:<guild id>", "slack:<team id>" or "console"."""
+
+    __tablename__ = "sources"
+
+    tenant: Mapped[str] = mapped_column(String(160), primary_key=True)
+    feed_url: Mapped[str] = mapped_column(ForeignKey("feeds.url", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(512))
+    origin: Mapped[str] = mapped_column(String(16), default="chat")  # config | operator | chat | preset
+    added_by: Mapped[str | None] = mapped_column(String(128))
+    channel_id: Mapped[str | None] = mapped_column(String(128))  # where it was added: health reports' fallback
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reported_failing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_sources_feed_url", "feed_url"),)
+
+
+class FeedArticleRow(Base):
+    """An article seen in a feed (also when it was already stored from another feed)."""
+
+    __tablename__ = "feed_articles"
+
+    feed_url: Mapped[str] = mapped_column(ForeignKey("feeds.url", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_feed_articles_article_id", "article_id"),)
+
+
+class TenantArticleRow(Base):
+    """An article a tenant may see without a feed: a user there ingested it (`/brief <url>`), or the
+    operator did (tenant "global")."""
+
+    __tablename__ = "tenant_articles"
+
+    tenant: Mapped[str] = mapped_column(String(160), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_tenant_articles_article_id", "article_id"),)
 
 
 class SubscriptionRow(Base):

@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.articles.dedupe import canonical_url
 from bot.articles.models import Article
 from bot.store.database import make_engine, migrate
-from bot.store.schema import ArticleRow, DeliveryRow, FeedRow, StoryRow, SubscriptionRow, SummaryRow, utcnow
+from bot.store.schema import (
+    ArticleRow,
+    DeliveryRow,
+    FeedArticleRow,
+    FeedRow,
+    StoryRow,
+    SubscriptionRow,
+    SummaryRow,
+    TenantArticleRow,
+    utcnow,
+)
+from bot.store.scope import SourceScope, visible_to
 from bot.stories import Story, StoryIndex, article_features
 from bot.stories.cluster import StorySignature
 from bot.stories.features import ArticleFeatures
@@ -36,6 +47,15 @@ class AddOutcome:
     id: int
     reason: str = ""
     story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleOrigin:
+    """Where an article came from, recorded with it so that `bot.store.scope` can tell who sees it:
+    a polled feed, or a tenant whose user ingested it ("global" for the operator's own ingests)."""
+
+    feed_url: str | None = None
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +110,25 @@ class Store:
 
     # -- articles -------------------------------------------------------------------------------
 
-    def add_article(self, article: Article) -> AddOutcome:
+    def add_article(self, article: Article, *, origin: ArticleOrigin | None = None) -> AddOutcome:
         """Store an article unless its URL or text is already known, and place it in its story (the one
-        it reports, or a new one). Sets `article.id`, `article.story_id` and `article.added_at`."""
+        it reports, or a new one). Sets `article.id`, `article.story_id` and `article.added_at`.
+
+        `origin` is recorded in the same transaction (also for a duplicate: a second feed carrying the
+        same article makes it visible to that feed's tenants too), so no article is ever briefly visible
+        to tenants it does not belong to (`bot.store.scope`).
+        """
         chash = article.content_hash
         canon = canonical_url(article.url) if article.url else None
         with self._index_lock, self.session() as s:
             dup = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == chash))
             if dup is not None:
+                self._record_origin(s, dup.id, origin)
                 return AddOutcome("duplicate", dup.id, f"same text as article #{dup.id}", dup.story_id)
             if canon:
                 dup = s.scalar(select(ArticleRow).where(ArticleRow.canonical_url == canon))
                 if dup is not None:
+                    self._record_origin(s, dup.id, origin)
                     return AddOutcome("duplicate", dup.id, f"same URL as article #{dup.id}", dup.story_id)
             now = utcnow()
             row = ArticleRow(url=article.url, canonical_url=canon, title=article.title or "", text=article.text,
@@ -113,6 +140,7 @@ class Store:
             except IntegrityError:  # another process stored it between our check and insert
                 s.rollback()
                 return AddOutcome("duplicate", 0, "stored concurrently by another process")
+            self._record_origin(s, row.id, origin)
             story, signature, joined = self._place(s, row, article_features(article, when=article.published or now))
             reason = ""
             if joined:
@@ -121,6 +149,23 @@ class Store:
         self._index.put(signature)  # only once committed
         article.id, article.story_id, article.added_at = row.id, story.id, now
         return AddOutcome("linked" if joined else "added", row.id, reason, story.id)
+
+    @staticmethod
+    def _record_origin(s: Session, article_id: int, origin: ArticleOrigin | None) -> None:
+        if origin is None:
+            return
+        if origin.feed_url and s.get(FeedArticleRow, (origin.feed_url, article_id)) is None:
+            s.add(FeedArticleRow(feed_url=origin.feed_url, article_id=article_id))
+        if origin.tenant and s.get(TenantArticleRow, (origin.tenant, article_id)) is None:
+            s.add(TenantArticleRow(tenant=origin.tenant, article_id=article_id))
+
+    def grant_article(self, article_id: int, tenant: str) -> None:
+        """Let a tenant see an article that is already stored (its user asked to brief that link)."""
+        try:
+            with self.session() as s:
+                self._record_origin(s, article_id, ArticleOrigin(tenant=tenant))
+        except IntegrityError:
+            log.debug("article %d already granted to %s", article_id, tenant)
 
     def update_article(self, article_id: int, *, text: str, title: str | None = None) -> AddOutcome:
         """Replace a stored article's text (a correction, an updated page) and place it again: it may
@@ -213,25 +258,35 @@ class Store:
 
     # -- stories ------------------------------------------------------------------------------
 
-    def stories_by_ids(self, story_ids: Sequence[int]) -> list[Story]:
-        """Typed stories with every stored article (oldest first), in the order of `story_ids`."""
+    def stories_by_ids(self, story_ids: Sequence[int], *, scope: SourceScope | None = None) -> list[Story]:
+        """Typed stories with every stored article (oldest first), in the order of `story_ids`. With a
+        `scope`, only the articles that tenant may see: a story is shared, its other outlets' copies may
+        come from feeds another tenant added, and a story with none visible is left out."""
         if not story_ids:
             return []
         with self.session() as s:
             rows = {r.id: r for r in s.scalars(select(StoryRow).where(StoryRow.id.in_(list(story_ids))))}
             members: dict[int, list[Article]] = {}
-            for a in s.scalars(select(ArticleRow).where(ArticleRow.story_id.in_(list(rows)))
-                               .order_by(ArticleRow.added_at, ArticleRow.id)):
+            stmt = select(ArticleRow).where(ArticleRow.story_id.in_(list(rows)))
+            if scope is not None:
+                stmt = stmt.where(visible_to(scope))
+            for a in s.scalars(stmt.order_by(ArticleRow.added_at, ArticleRow.id)):
                 members.setdefault(a.story_id or 0, []).append(_to_article(a))
-        return [Story(sid, rows[sid].title or members[sid][0].label, tuple(members[sid]), rows[sid].first_seen,
+        def title(sid: int) -> str:  # a story's title is its first article's: maybe one the scope may not see
+            return (rows[sid].title if scope is None else "") or members[sid][0].label
+
+        return [Story(sid, title(sid), tuple(members[sid]), rows[sid].first_seen,
                       rows[sid].last_seen) for sid in story_ids if sid in rows and sid in members]
 
     def latest_stories(self, limit: int = 20, *, since: datetime | None = None, until: datetime | None = None,
-                       query: str | None = None) -> list[Story]:
+                       query: str | None = None, scope: SourceScope | None = None) -> list[Story]:
         """Stories with an article stored in (since, until] (and matching every query word), the story
-        with the newest such article (by publication date, else storage time) first."""
+        with the newest such article (by publication date, else storage time) first. With a `scope`,
+        only articles that tenant may see count, and only they are in the stories returned."""
         newest = func.max(func.coalesce(ArticleRow.published, ArticleRow.added_at))
         stmt = select(ArticleRow.story_id).where(ArticleRow.story_id.is_not(None))
+        if scope is not None:
+            stmt = stmt.where(visible_to(scope))
         if since is not None:
             stmt = stmt.where(ArticleRow.added_at > since)
         if until is not None:
@@ -242,10 +297,11 @@ class Store:
         stmt = stmt.group_by(ArticleRow.story_id).order_by(newest.desc(), ArticleRow.story_id.desc()).limit(limit)
         with self.session() as s:
             ids = [sid for sid in s.scalars(stmt) if sid is not None]
-        return self.stories_by_ids(ids)
+        return self.stories_by_ids(ids, scope=scope)
 
-    def stories_of(self, articles: Sequence[Article]) -> list[Story]:
-        """The stored stories of these articles, in the order the articles first name them."""
+    def stories_of(self, articles: Sequence[Article], *, scope: SourceScope | None = None) -> list[Story]:
+        """The stored stories of these articles, in the order the articles first name them (with a
+        `scope`, holding only the articles that tenant may see)."""
         ids: dict[int, None] = {}
         for a in articles:
             if a.story_id is None and a.id is not None:
@@ -253,7 +309,7 @@ class Store:
                 a.story_id = stored.story_id if stored else None
             if a.story_id is not None:
                 ids.setdefault(a.story_id, None)
-        return self.stories_by_ids(list(ids))
+        return self.stories_by_ids(list(ids), scope=scope)
 
     def posted_article_ids(self, subscription_id: int) -> set[int]:
         """Articles that sent digests of this subscription carried (what "already posted here" means)."""
@@ -273,10 +329,13 @@ class Store:
             return _to_article(row) if row else None
 
     def latest_articles(self, limit: int = 20, *, since: datetime | None = None,
-                        query: str | None = None) -> list[Article]:
-        """Newest first (by publication date, else by when we stored it); optional topic words filter."""
+                        query: str | None = None, scope: SourceScope | None = None) -> list[Article]:
+        """Newest first (by publication date, else by when we stored it); optional topic words filter.
+        With a `scope`, only articles that tenant may see (`bot.store.scope`)."""
         newest = func.coalesce(ArticleRow.published, ArticleRow.added_at)
         stmt = select(ArticleRow)
+        if scope is not None:
+            stmt = stmt.where(visible_to(scope))
         if since is not None:
             stmt = stmt.where(ArticleRow.added_at > since)
         for word in (query or "").split():

@@ -22,9 +22,11 @@ import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from summarizers.methods.registry import EXTRACTIVE_METHODS, make_summarizer
 from summarizers.segment import split_sentences
 
 log = logging.getLogger(__name__)
@@ -34,37 +36,8 @@ SummaryFn = Callable[..., Any]
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
-def _extractive() -> SummaryFn:
-    from summarizers.methods.extractive import ExtractiveSummarizer
-
-    return ExtractiveSummarizer()
-
-
-def _lead() -> SummaryFn:
-    from summarizers.methods.baselines import LeadSummarizer
-
-    return LeadSummarizer()
-
-
-def _lexrank() -> SummaryFn:
-    from summarizers.methods.baselines import LexRankSummarizer
-
-    return LexRankSummarizer()
-
-
-def _textrank() -> SummaryFn:
-    from summarizers.methods.baselines import TextRankSummarizer
-
-    return TextRankSummarizer()
-
-
-# Registry of evaluable methods; other modules may add entries (e.g. abstractive, three-things).
-METHODS: dict[str, Callable[[], SummaryFn]] = {
-    "extractive": _extractive,
-    "lead": _lead,
-    "lexrank": _lexrank,
-    "textrank": _textrank,
-}
+# Methods evaluable without a model, from the one registry; callers may add entries (model-backed ones).
+METHODS: dict[str, Callable[[], SummaryFn]] = {name: partial(make_summarizer, name) for name in EXTRACTIVE_METHODS}
 
 
 class DatasetError(ValueError):

@@ -16,7 +16,12 @@ What is checked in the point:
 * dates: month and weekday names (their day numbers are checked as numbers).
 
 Normalisation keeps honest paraphrases: case, possessives ("Musk's"), dotted acronyms ("U.S." == "US"),
-a few country aliases ("United States"), and inflections of the same stem ("Democrats"/"Democratic").
+a few country aliases ("United States"), abbreviations by initials ("NYC" == "New York City"), and
+inflections of the same stem ("Democrats"/"Democratic").
+
+False rejections cost a briefing its best facts (issue 12: "Jurgen Klopp" rejected because the source
+sentence says "Klopp"; "Labour" named only in the title), so a name is also supported when the sources
+hold part of it and the whole article (`context`) holds the rest, or when the title holds it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from summarizers.nlp import get_nlp
+from summarizers.nlp import parse
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +159,23 @@ def _word_supported(word: str, source_words: set[str]) -> bool:
     return word in source_words or any(_same_word(word, s) for s in source_words)
 
 
-def name_supported(name: str, source_words: set[str]) -> bool:
-    """Whether every significant word of `name` (or of a known alias of it) occurs in the sources."""
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|the|for|de)\s+)?[A-Z][\w'’-]*)+")
+
+
+def initialisms(text: str) -> set[str]:
+    """The initials of each run of capitalised words: "New York City" -> "nyc", "Bank of England" -> "boe"."""
+    out: set[str] = set()
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = [w for w in m.group(0).split() if w[:1].isupper()]
+        for i in range(len(words)):
+            for j in range(i + 2, len(words) + 1):
+                out.add("".join(w[0] for w in words[i:j]).lower())
+    return out
+
+
+def name_supported(name: str, source_words: set[str], source_initials: set[str] | None = None) -> bool:
+    """Whether every significant word of `name` (or of a known alias of it, or its initials) occurs in
+    the sources."""
     tokens = [fold_word(t) for t in _WORD.findall(name)]
     tokens = [p for t in tokens for p in t.split("-") if p]
     significant = [t for t in tokens if t not in IGNORED_IN_NAMES]
@@ -164,7 +184,12 @@ def name_supported(name: str, source_words: set[str]) -> bool:
     if all(_word_supported(t, source_words) for t in significant):
         return True
     phrase = " ".join(significant)
-    return any(all(w in source_words for w in alias.split()) for alias in ALIASES.get(phrase, ()))
+    if any(all(w in source_words for w in alias.split()) for alias in ALIASES.get(phrase, ())):
+        return True
+    if len(significant) == 1 and 2 <= len(phrase) <= 6 and source_initials and phrase in source_initials:
+        return True  # "NYC" in the point, "New York City" in the sources
+    capitalised = [w for w in name.split() if w[:1].isupper()]
+    return len(capitalised) >= 2 and "".join(w[0] for w in capitalised).lower() in source_words
 
 
 def number_mentions(text: str) -> list[tuple[str, float | None, str | None]]:
@@ -244,26 +269,41 @@ def _calendar_word(word: str) -> str | None:
     return w if w in MONTH_NAMES or w in WEEKDAYS else None
 
 
-def unsupported_terms(point: str, sources: Sequence[str]) -> list[str]:
+def unsupported_terms(
+    point: str, sources: Sequence[str], *, context: str = "", title: str | None = None
+) -> list[str]:
     """Names, numbers and dates in `point` that none of `sources` mentions, in order of appearance.
 
-    An empty list means the point passes the grounding check.
+    `context` (the whole article) and `title` widen what counts for names: a name is supported when
+    the title holds it, or when the sources hold part of it ("Klopp") and the article the rest
+    ("Jurgen Klopp"). Numbers and dates must be in the sources or the title. An empty list means
+    the point passes the grounding check.
     """
-    source_text = "\n".join(sources)
+    source_text = "\n".join([*sources, title or ""])
     source_words = words_of(source_text)
+    source_initials = initialisms(source_text)
+    context_words = words_of(context) if context else set()
     source_calendar = {c for w in _WORD.findall(source_text) if (c := _calendar_word(w))}
     source_values = [v for _, v, _ in number_mentions(source_text) if v is not None]
     terms: list[str] = []
+
+    def supported(name: str) -> bool:
+        if name_supported(name, source_words, source_initials):
+            return True
+        significant = [w for w in words_of(name) if w not in IGNORED_IN_NAMES and "-" not in w]
+        return bool(context_words) and any(_word_supported(w, source_words) for w in significant) and all(
+            _word_supported(w, context_words | source_words) for w in significant
+        )
 
     for surface, value, scale in number_mentions(point):
         if not _number_supported(value, scale, source_values, source_words):
             terms.append(surface)
 
-    doc = get_nlp()(point)
+    doc = parse(point)
     in_entity: set[int] = set()
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))
-        if ent.label_ in NAME_LABELS and not name_supported(ent.text, source_words):
+        if ent.label_ in NAME_LABELS and not supported(ent.text):
             terms.append(ent.text)
     for tok in doc:
         calendar = _calendar_word(tok.text) if tok.text[:1].isupper() else None
@@ -279,6 +319,7 @@ def unsupported_terms(point: str, sources: Sequence[str]) -> list[str]:
             and tok.text[:1].isupper()
             and fold_word(tok.text) not in IGNORED_IN_NAMES
             and not _word_supported(fold_word(tok.text), source_words)
+            and not supported(doc[tok.i : tok.i + 2].text if tok.i + 1 < len(doc) else tok.text)
         ):
             terms.append(tok.text)
     return _unique(terms)

@@ -8,12 +8,17 @@ Two paths produce them, and every point says which one did (`Point.method`):
 * abstractive -- an instruction-tuned model reads the title and the lead plus extractively selected
   sentences (~350 tokens: small models lose the thread on more, and CPU time grows with it; a long
   text is sampled along its whole length, not just its opening) and writes three
-  bullets. Each bullet is aligned to the sentences that support it and must pass the grounding check
-  (`summarizers.methods.grounding`): a bullet that names a person, organisation, place or number its sources do
-  not contain, that no sentence supports, or that repeats an earlier point is replaced by the best
-  unused extractive sentence. A model error or timeout falls back to the extractive three, logged.
+  bullets. Each bullet is aligned to the sentences that support it and checked
+  (`summarizers.methods.verify.check_point`): support, grounding of names and numbers
+  (`summarizers.methods.grounding`), then meaning -- negation, hedges ("may", "by mistake"), who did
+  what to whom, tense, and the attribution of reported claims. A bullet that states someone's claim
+  as bare fact is rewritten with its source ("According to a leaked memo, ...") when the cited
+  sentence names one; any other failure, or a repeat of an earlier point, replaces the bullet by the
+  best unused extractive sentence. A model error or timeout falls back to the extractive three, logged.
 
-`ThreeThings.model` names the model only when at least one point kept its wording; the result never
+Every rejection and rewrite is kept in `ThreeThings.checks`; `fallback` says why no model point
+survived. A bullet that is a (near-)verbatim copy of its source sentence is labelled "extractive", and
+`ThreeThings.model` names the model only when at least one point kept its own wording: the result never
 claims a model wrote what was copied.
 """
 
@@ -23,12 +28,14 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
-from summarizers.methods.extractive import DANGLING_OPENERS, STOP_WORDS, ExtractiveSummarizer, stem_word
-from summarizers.methods.grounding import unsupported_terms
+from summarizers.methods.attribution import Attribution, attribute
+from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
+from summarizers.methods.verify import Issue, check_point, content_words
 from summarizers.segment import split_sentences, tokenize_words
-from summarizers.types import Point, Sentence, ThreeThings
+from summarizers.types import CheckResult, Point, Sentence, ThreeThings
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +46,18 @@ LEAD_SENTENCES = 2
 SEGMENTS = 4  # stretches a long article is sampled from for the model's context
 MIN_WORDS, MAX_WORDS = 6, 80
 DUPLICATE_OVERLAP = 0.6  # share of the shorter text's content words found in the other
-MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
+DUPLICATE_MIN_SHARED = 3  # two points sharing only "plans" and "paid" are not the same fact
+VERBATIM = 0.8  # word-sequence similarity above which a model "point" is a copy of its source sentence
 MAX_SOURCES = 3
 INSTRUCTION = (
-    "Write exactly three short bullet points, one line each, stating the three most important facts "
-    'in this article. Start each line with "- ".'
+    "Write exactly three short bullet points, one full sentence each, stating the three most important facts "
+    "in this article, what happened first. When a fact is someone's claim, say who made it (\"X said ...\"). "
+    'Start each line with "- ".'
 )
 
-_BULLET = re.compile(r"^\s*(?:[-*•–—]+|\(?\d{1,2}[.):]|(?:point|fact)\s*\d{1,2}\s*[:.)-])\s*", re.IGNORECASE)
+_BULLET = re.compile(  # one or more markers: "- ", "1. ", "- - " (small models stutter), "Point 2:"
+    r"^\s*(?:(?:[-*•–—]+|\(?\d{1,2}[.):]|(?:point|fact)\s*\d{1,2}\s*[:.)-])\s*)+", re.IGNORECASE
+)
 _LABEL = re.compile(r"^[^.!?:]{1,60}:\s+(?=\S)")  # "Technical glitches: The talk began late."
 _MARKUP = re.compile(r"\*\*|__|`")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -58,16 +69,16 @@ class _Candidate:
     words: frozenset[str]
 
 
-def content_words(text: str) -> frozenset[str]:
-    """Normalised content words: what two texts must share to say the same thing."""
-    return frozenset(stem_word(w) for w in tokenize_words(text) if w.lower() not in STOP_WORDS)
+__all__ = ["align", "content_words", "headline", "overlapping_points", "parse_bullets", "three_things"]
 
 
 def overlapping_points(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether two texts (as content words) mostly say the same: overlap over the shorter one."""
+    """Whether two texts (as content words) say the same: most of the shorter one's words, and at least
+    DUPLICATE_MIN_SHARED of them, are in the other (two shared words are a topic, not a repeat)."""
     if not a or not b:
         return False
-    return len(a & b) / min(len(a), len(b)) >= DUPLICATE_OVERLAP
+    shared = len(a & b)
+    return shared >= min(DUPLICATE_MIN_SHARED, len(a), len(b)) and shared / min(len(a), len(b)) >= DUPLICATE_OVERLAP
 
 
 def three_things(
@@ -99,7 +110,7 @@ def three_things(
             "three things: model %s failed (%s); using extractive points", model.name, exc, exc_info=True
         )
         return _extractive(candidates, fallback="error")
-    return _grounded(parse_bullets(raw)[:COUNT], split_sentences(text), candidates, model.name)
+    return _grounded(parse_bullets(raw)[:COUNT], text, title, candidates, model.name)
 
 
 # -- extractive ------------------------------------------------------------------------------------
@@ -250,27 +261,56 @@ def align(point: str, sentences: Sequence[Sentence]) -> tuple[tuple[Sentence, ..
     return sources, len(covered) / len(target)
 
 
+def verbatim(point: str, sources: Sequence[Sentence]) -> bool:
+    """Whether `point` is a (near-)copy of one of its source sentences, word for word."""
+    words = [w.lower() for w in tokenize_words(point)]
+    return any(
+        SequenceMatcher(None, words, [w.lower() for w in tokenize_words(s.text)], autojunk=False).ratio() >= VERBATIM
+        for s in sources
+    )
+
+
+def _rewritable(issues: Sequence[Issue]) -> Attribution | None:
+    """The attribution to restore when that is all a point got wrong: the claim is the source's, and any
+    hedge it dropped sits under a stance the rewrite keeps ("hopes Manchester can ..." -> "X hopes ...")."""
+    found = next((i.attribution for i in issues if i.check == "attribution"), None)
+    if found is None or not found.named:
+        return None
+    others = {i.check for i in issues} - {"attribution"}
+    return found if not others or (others == {"qualifier"} and found.stance) else None
+
+
 def _grounded(
-    bullets: Sequence[str], sentences: Sequence[Sentence], candidates: Sequence[_Candidate], model_name: str
+    bullets: Sequence[str], text: str, title: str | None, candidates: Sequence[_Candidate], model_name: str
 ) -> ThreeThings:
+    sentences = split_sentences(text)
     points: list[Point] = []
+    checks: list[CheckResult] = []
     for bullet in bullets:
-        sources, support = align(bullet, sentences)
-        bad = unsupported_terms(bullet, [s.text for s in sources]) if sources else []
+        sources, _support = align(bullet, sentences)
+        issues = check_point(bullet, [s.text for s in sources], article=text, title=title)
         words = content_words(bullet)
-        if support < MIN_SUPPORT:
-            reason = f"only {support:.0%} of its words are in the article"
-        elif bad:
-            reason = f"names what its sources do not: {', '.join(bad)}"
-        elif any(overlapping_points(words, content_words(p.text)) for p in points):
-            reason = "repeats an earlier point"
-        else:
-            points.append(Point(bullet, sources, "abstractive"))
+        if not issues and any(overlapping_points(words, content_words(p.text)) for p in points):
+            issues = [Issue("repeat", "repeats an earlier point")]
+        attribution = _rewritable(issues)
+        if not issues:
+            points.append(Point(bullet, sources, "extractive" if verbatim(bullet, sources) else "abstractive"))
             continue
+        if attribution is not None:
+            rewritten = attribute(bullet, attribution)
+            checks.append(CheckResult(bullet, "attribution", issues[0].detail, "rewritten"))
+            log.info("three things: %r states a claim as fact; rewritten as %r", bullet, rewritten)
+            points.append(Point(rewritten, sources, "abstractive"))
+            continue
+        reason = "; ".join(i.detail for i in issues)
+        checks.extend(CheckResult(bullet, i.check, i.detail) for i in issues)
         log.info("three things: rejected model point %r (%s); using an extractive sentence", bullet, reason)
         if (replacement := _next_extractive(candidates, points)) is not None:
             points.append(replacement)
     while len(points) < COUNT and (point := _next_extractive(candidates, points)) is not None:
         points.append(point)
     written = any(p.method == "abstractive" for p in points)
-    return ThreeThings(tuple(points), _note(len(points)), model_name if written else None)
+    fallback = None
+    if not written:
+        fallback = "rejected" if any(c.action == "rejected" for c in checks) else "copied" if bullets else "empty"
+    return ThreeThings(tuple(points), _note(len(points)), model_name if written else None, fallback, tuple(checks))

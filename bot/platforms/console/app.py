@@ -18,7 +18,8 @@ from bot.render.text import render
 log = logging.getLogger(__name__)
 
 PROMPT = "briefbot> "
-GREETING = "Type /brief, /brief <topic>, /brief who <name>, or ask e.g. \"what did Alvarez say?\". /quit to leave."
+GREETING = "Type /brief, /brief <topic>, /brief who <name>, /brief follow <name or words>, or ask e.g. \"what did Alvarez say?\". /quit to leave."
+DIRECT_MARK = "[direct message] "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
 
 
@@ -43,6 +44,11 @@ class ConsoleAdapter:
 
     async def send(self, channel_id: str, reply: Reply) -> str | None:
         self._write(render(reply))
+        return None
+
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """A follow alert: the terminal has one user, so it is printed, marked as a direct message."""
+        self._write(DIRECT_MARK + render(reply))
         return None
 
     async def reply_to(self, line: str) -> Reply | None:

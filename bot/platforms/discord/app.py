@@ -11,14 +11,14 @@ one bad message never takes the bot down; `send` (used by the scheduler) re-rais
 delivery can be retried.
 
 Adding a command: a grammar entry in `bot.commands` and a core call, then a module-level
-`@app_commands.command` here that builds the request and calls `respond`, added in `BriefbotClient`.
+`@app_commands.command` here that builds the request and calls `respond`, listed in `COMMANDS`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import available_timezones
 
 import discord
@@ -27,10 +27,13 @@ from discord import app_commands
 from bot.briefing.models import Notice, Reply
 from bot.commands import (
     MAX_ARG_CHARS,
+    MAX_FEED_NAME_CHARS,
     BriefRequest,
     CommandError,
     Requester,
     brief_from_options,
+    feed_request,
+    follow_request,
     subscribe_request,
 )
 from bot.platforms.discord.transport import (
@@ -105,6 +108,81 @@ async def list_(interaction: discord.Interaction[Any]) -> None:
     await respond(interaction, BriefRequest("list"), ephemeral=True)
 
 
+# `/feed …`: this server's own sources. Hidden from non-managers like `/briefing` and refused again by the
+# core; every answer is ephemeral (a feed list shows outages only managers should hear about).
+feed_commands = app_commands.Group(name="feed", description="This server's news sources",
+                                   guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+
+
+async def _feed(interaction: discord.Interaction[Any], action: str, url: str | None = None,
+                name: str | None = None, preset: str | None = None) -> None:
+    try:
+        request: BriefRequest | Notice = feed_request(action, url, name, preset)
+    except CommandError as exc:
+        request = Notice(str(exc), ok=False)
+    await respond(interaction, request, ephemeral=True)
+
+
+@feed_commands.command(name="add", description="Add a feed (fetched and checked first) or a starter set")
+@app_commands.describe(url="Feed address, or a page that links to its feed", name="Display name",
+                       preset="A starter set instead of one feed: us, uk, eu or world (see /feed presets)")
+async def feed_add(interaction: discord.Interaction[Any], url: Option | None = None,
+                   name: app_commands.Range[str, 1, MAX_FEED_NAME_CHARS] | None = None,
+                   preset: app_commands.Range[str, 1, 40] | None = None) -> None:
+    await _feed(interaction, "add", url, name, preset)
+
+
+@feed_commands.command(name="remove", description="Stop using a feed in this server")
+@app_commands.describe(url="The feed's address, as /feed list shows it")
+async def feed_remove(interaction: discord.Interaction[Any], url: Option) -> None:
+    await _feed(interaction, "remove", url)
+
+
+@feed_commands.command(name="list", description="This server's feeds and how each is doing")
+async def feed_list(interaction: discord.Interaction[Any]) -> None:
+    await _feed(interaction, "list")
+
+
+@feed_commands.command(name="test", description="Fetch a feed now and show what it holds (stores nothing)")
+@app_commands.describe(url="Feed address, or a page that links to its feed")
+async def feed_test(interaction: discord.Interaction[Any], url: Option) -> None:
+    await _feed(interaction, "test", url)
+
+
+@feed_commands.command(name="presets", description="The starter sets of public political-news feeds")
+async def feed_presets(interaction: discord.Interaction[Any]) -> None:
+    await _feed(interaction, "presets")
+
+
+@app_commands.command(name="follow", description="Get a direct message when a figure is quoted or a topic is in "
+                                                 "the news")
+@app_commands.describe(figure="A public figure, e.g. Angela Merkel", topic="Words, e.g. budget vote")
+async def follow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                 topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("follow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="unfollow", description="Stop following a figure or a topic")
+@app_commands.describe(figure="A figure you follow", topic="A topic you follow")
+async def unfollow(interaction: discord.Interaction[Any], figure: Option | None = None,
+                   topic: Option | None = None) -> None:
+    await respond(interaction, _follow_or_notice("unfollow", figure, topic), ephemeral=True)
+
+
+@app_commands.command(name="following", description="The figures and topics you follow")
+async def following(interaction: discord.Interaction[Any]) -> None:
+    await respond(interaction, BriefRequest("following"), ephemeral=True)
+
+
+def _follow_or_notice(verb: Literal["follow", "unfollow"], figure: str | None,
+                      topic: str | None) -> BriefRequest | Notice:
+    """What the user follows is theirs alone, so these answers are private (ephemeral) whatever they say."""
+    try:
+        return follow_request(verb, figure=figure, topic=topic)
+    except CommandError as exc:
+        return Notice(str(exc), ok=False)
+
+
 async def on_app_command_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
     """Anything that escaped a command (e.g. an option Discord could not resolve): the user gets a short
     private message, the log gets the trace."""
@@ -118,6 +196,11 @@ async def on_app_command_error(interaction: discord.Interaction[Any], error: app
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.exception("could not report the error to interaction %s", interaction.id)
+
+
+COMMANDS: tuple[app_commands.Command[Any, ..., Any] | app_commands.Group, ...] = (
+    brief, briefing_commands, feed_commands, follow, unfollow, following)
+"""What `BriefbotClient` registers and syncs; a new module-level command goes here."""
 
 
 # -- request → core → reply ---------------------------------------------------------------------
@@ -183,8 +266,8 @@ class BriefbotClient(discord.Client):
         self.briefing = briefing
         self.sync_guild_ids = tuple(sync_guild_ids)
         self.tree: app_commands.CommandTree[BriefbotClient] = app_commands.CommandTree(self)
-        self.tree.add_command(brief)
-        self.tree.add_command(briefing_commands)
+        for command in COMMANDS:
+            self.tree.add_command(command)
         self.tree.error(on_app_command_error)
 
     async def setup_hook(self) -> None:
@@ -242,3 +325,7 @@ class DiscordAdapter:
 
     async def send(self, channel_id: str, reply: Reply) -> str | None:
         return await self.transport.send(channel_id, render(reply))
+
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """A follow alert (implements `bot.delivery.DirectSender`)."""
+        return await self.transport.send_direct(user_id, render(reply))

@@ -29,6 +29,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
+from bot.delivery import DirectMessagesClosed
 from bot.render.discord import DiscordMessage
 from bot.settings import Secrets
 from bot.text import masked_url
@@ -144,6 +145,24 @@ class DiscordTransport:
         except discord.HTTPException:
             log.exception("could not post to Discord channel %s", channel_id)
             raise
+        return str(sent[0].id) if sent else None
+
+    async def send_direct(self, user_id: str, messages: list[DiscordMessage]) -> str | None:
+        """DM a user (follow alerts): open the DM channel (`POST /users/@me/channels`), then post as to any
+        channel; returns the first message's id.
+
+        Discord answers 403 when the user does not take DMs from the bot (privacy settings, no shared
+        server, blocked) and 404 for an unknown user: both raise `DirectMessagesClosed`, which pauses the
+        user's follows instead of retrying. Anything else raises as is, to be retried."""
+        try:
+            recipient = discord.Object(id=int(user_id))
+        except ValueError:
+            raise DirectMessagesClosed(f"{user_id!r} is not a Discord user id") from None
+        try:
+            channel = await self.client.create_dm(recipient)
+            sent = await send_all(channel, messages)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise DirectMessagesClosed(f"Discord answered {exc.status}: {exc.text or 'refused'}") from exc
         return str(sent[0].id) if sent else None
 
 

@@ -92,6 +92,10 @@ class SlackAdapter:
         Raises SlackApiError when Slack refuses after retries, so the scheduler records and retries."""
         return await self.transport.post(channel_id, render(reply))
 
+    async def send_direct(self, user_id: str, reply: Reply) -> str | None:
+        """A follow alert, by DM (implements `bot.delivery.DirectSender`)."""
+        return await self.transport.post_direct(user_id, render(reply))
+
     # -- listeners ----------------------------------------------------------------------------
 
     async def _on_brief(self, ack: AsyncAck, command: dict[str, Any]) -> None:

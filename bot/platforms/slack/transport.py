@@ -52,6 +52,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.delivery import DirectMessagesClosed
 from bot.platforms.slack.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, Refusal, RefusalLog, Signatures
 from bot.render.slack import SlackMessage
 from bot.settings import Secrets
@@ -68,6 +69,8 @@ SEEN_IDS = 1024              # event ids remembered, so Slack's redeliveries are
 START_AUTH_ATTEMPTS = 3      # auth.test tries in start() before serving without it (then retried in the background)
 AUTH_BACKOFF_S = 1.0         # wait after the first failed auth.test; doubles after each further failure
 AUTH_BACKOFF_CAP_S = 300.0
+# Web API errors that mean "this user cannot get a DM from the bot": retrying cannot help.
+CLOSED_DM_ERRORS = frozenset({"cannot_dm_bot", "user_not_found", "user_disabled"})
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -310,6 +313,23 @@ class SlackTransport:
                     unfurl_links=False, unfurl_media=False)
             first = first or result.get("ts")
         return first
+
+    async def post_direct(self, user_id: str, messages: list[SlackMessage]) -> str | None:
+        """DM a user (follow alerts): `conversations.open` gives the DM channel, then post as usual.
+
+        `cannot_dm_bot`, `user_not_found` and `user_disabled` raise `DirectMessagesClosed` (the user's
+        follows are paused, not retried); other refusals raise SlackApiError, to be retried."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            channel = str((opened.get("channel") or {}).get("id") or "")
+            if not channel:
+                raise DirectMessagesClosed("conversations.open returned no channel")
+            return await self.post(channel, messages)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in CLOSED_DM_ERRORS:
+                raise DirectMessagesClosed(f"Slack answered {error}") from exc
+            raise
 
     async def respond(self, response_url: str | None, channel: str, messages: list[SlackMessage], *,
                       ephemeral: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import bot.follows.schema  # noqa: F401  (registers the follows tables on Base.metadata)
 from bot.store.schema import Base
 
 config = context.config

@@ -1,0 +1,177 @@
+"""Who claims it: find the attribution of a reported claim in a source sentence, and keep it in a point.
+
+A summary that turns "a Blackpool hotelier said he hopes Manchester can handle the crowds" into
+"Manchester will handle the crowds" keeps every name and still misleads: the claim has become a fact.
+This module is deterministic (spaCy parse plus word lists) so that its behaviour can be tested and
+measured on the labelled set in benchmarks/data/trust_points.jsonl:
+
+* `attribution_of(sentence)` finds the cue ("said", "hopes", "according to", "a report", "alleged")
+  and the source ("a Blackpool hotelier", "a secret briefing document") of a sentence's reported claim;
+* `has_attribution(point)` says whether a point itself attributes what it states;
+* `attribute(point, attribution)` rewrites a bare point so the claim is the source's again
+  ("According to a secret briefing document, ...", "A Blackpool hotelier hopes ...").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from summarizers.nlp import parse
+
+log = logging.getLogger(__name__)
+
+# Verbs whose clause is someone's claim, hope, belief or allegation rather than a reported fact.
+REPORTING_VERBS = frozenset(
+    """say tell claim allege believe hope think argue insist warn state suggest report estimate predict
+    expect fear deny accuse write announce assert contend maintain reckon suspect admit acknowledge
+    concede add explain note reveal complain promise pledge vow threaten urge predict speculate
+    testify confirm describe call""".split()
+)
+# Verbs that mark a wish or opinion: the rewrite keeps them ("hopes"), never turns them into "said".
+STANCE_VERBS = frozenset("hope believe think fear expect suspect reckon want wish doubt".split())
+# Nouns that carry a claim: "a leaked memo shows", "the report found", "allegations that".
+CLAIM_NOUNS = frozenset(
+    """report memo memorandum document briefing study survey poll research researcher analysis
+    allegation claim statement interview leak letter email e-mail dossier paper review inquiry
+    investigation finding estimate forecast""".split()
+)
+# Cues a point may use to keep a claim attributed.
+POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})
+PRONOUN_SOURCES = frozenset("he she they it i we you this that who".split())
+_QUOTE = re.compile(r"[\"“”]")
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The source and cue of a sentence's reported claim, and the claim's character span in it."""
+
+    source: str
+    cue: str  # the cue as written: "said", "hopes", "according to"
+    cue_lemma: str
+    content_start: int = 0
+    content_end: int = 0
+    stance: str | None = None  # a wish or opinion verb inside the claim ("hope"), kept by a rewrite
+
+    @property
+    def named(self) -> bool:
+        """Whether the source says who it is (not "he", "they", "it")."""
+        return self.source.lower() not in PRONOUN_SOURCES
+
+
+_IRREGULAR = {"said": "say", "says": "say", "told": "tell", "thought": "think", "wrote": "write",
+              "written": "write", "found": "find"}
+_KNOWN = REPORTING_VERBS | STANCE_VERBS | {"find", "show", "suggest"}
+
+
+def cue_lemma(tok: Any) -> str:
+    """The lemma of a cue word, robust to the small model's slips ("hoped" -> "hop")."""
+    word = tok.lower_
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for cut, add in (("", ""), ("s", ""), ("es", ""), ("ed", ""), ("d", ""), ("ing", ""), ("ing", "e"), ("ies", "y"),
+                     ("ied", "y")):
+        if word.endswith(cut) and (stem := word[: len(word) - len(cut)] + add) in _KNOWN:
+            return stem
+    return str(tok.lemma_).lower()
+
+
+def _subtree_text(tok: Any) -> str:
+    toks = list(tok.subtree)
+    return tok.doc[toks[0].i : toks[-1].i + 1].text
+
+
+def _source_phrase(tok: Any) -> str:
+    """The subject phrase without relative clauses or comma-set appositives ("Smith, who ..." -> "Smith")."""
+    excluded = {t.i for c in tok.children if c.dep_ in {"relcl", "acl"} for t in c.subtree}
+    toks = [t for t in tok.subtree if t.i not in excluded and t.dep_ != "punct"]
+    if not toks:
+        return str(tok.text)
+    text = str(tok.doc[toks[0].i : toks[-1].i + 1].text).split(",")[0].strip() or str(tok.text)
+    first = tok.doc[toks[0].i]
+    if first.pos_ != "PROPN" and first.text != "I" and not first.text.isupper():
+        text = text[:1].lower() + text[1:]
+    return text
+
+
+def _depth(tok: Any) -> int:
+    return sum(1 for _ in tok.ancestors)
+
+
+def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
+    """The attribution of the claim `sentence` reports, or None when it states it as plain fact.
+
+    With several cues ("X said he hoped ..."), the source is the outermost named speaker and a stance
+    verb inside ("hoped") is kept as `stance`, so a rewrite says "X hopes", not "X said".
+    """
+    doc = doc if doc is not None else parse(sentence)
+    for tok in doc:
+        # "according to X, ..." (also "according to a leaked memo")
+        if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+            objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
+            if objs:
+                return Attribution(_source_phrase(objs[0]), "according to", "accord", 0, len(sentence))
+    quoted = bool(_QUOTE.search(sentence))
+    found: list[tuple[Any, str, int, int]] = []
+    for tok in doc:
+        lemma = cue_lemma(tok)
+        if tok.pos_ not in {"VERB", "AUX"} or lemma not in REPORTING_VERBS | STANCE_VERBS:
+            continue
+        clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"}]
+        if not clause and not (quoted and lemma in REPORTING_VERBS):
+            continue
+        if lemma in {"call", "describe", "add", "note", "explain"} and not quoted:
+            continue
+        subjects = [c for c in tok.children if c.dep_ in _SUBJECT_DEPS]
+        if not subjects:
+            continue
+        if clause:
+            toks = list(clause[0].subtree)
+            start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
+        else:
+            start, end = 0, len(sentence)
+        found.append((tok, _source_phrase(subjects[0]), start, end))
+    if found:
+        named = [f for f in found if f[1].lower() not in PRONOUN_SOURCES] or found
+        verb, source, start, end = min(named, key=lambda f: _depth(f[0]))
+        stance = next((cue_lemma(f[0]) for f in found if cue_lemma(f[0]) in STANCE_VERBS), None)
+        return Attribution(source, verb.text, cue_lemma(verb), start, end, stance=stance)
+    for tok in doc:
+        # "a leaked memo shows / says / found ...", "the study found": the noun is the source.
+        if tok.lemma_.lower() in CLAIM_NOUNS and tok.dep_ in _SUBJECT_DEPS and tok.head.pos_ in {"VERB", "AUX"}:
+            if any(c.dep_ in {"ccomp", "xcomp"} for c in tok.head.children):
+                return Attribution(_source_phrase(tok), tok.head.text, cue_lemma(tok.head), 0, len(sentence))
+    return None
+
+
+def has_attribution(point: str, doc: Any = None) -> bool:
+    """Whether `point` itself says whose claim it states (a cue word, "according to", or a quote)."""
+    doc = doc if doc is not None else parse(point)
+    if _QUOTE.search(point):
+        return True
+    return any(cue_lemma(t) in POINT_CUES or t.lower_ in POINT_CUES for t in doc)
+
+
+def _lower_first(text: str, doc: Any) -> str:
+    """Lower-case the point's first letter unless it starts a name or "I"."""
+    first = doc[0] if len(doc) else None
+    if first is None or first.pos_ == "PROPN" or first.text == "I" or first.text.isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _third_person(lemma: str) -> str:
+    return lemma + ("es" if lemma.endswith(("sh", "ch", "ss", "x")) else "s")
+
+
+def attribute(point: str, attribution: Attribution) -> str:
+    """`point` restated as `attribution.source`'s claim; a stance ("hopes", "believes") is kept as such."""
+    doc = parse(point)
+    body = _lower_first(point.strip(), doc)
+    source = attribution.source.strip()
+    if attribution.stance:
+        return f"{source[:1].upper()}{source[1:]} {_third_person(attribution.stance)} {body}"
+    return f"According to {source}, {body}"

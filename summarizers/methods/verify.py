@@ -1,0 +1,298 @@
+"""Meaning check: does a model-written point say what its cited sentences say, not just name the same things?
+
+The grounding check (`summarizers.methods.grounding`) proves only that a point's names and numbers occur
+in its sources. The review behind issue 12 found every distorted point passing it: "Campbell sent an
+e-mail" (the source: *by mistake*), "Manchester will handle the crowds" (a hotelier *hopes* it can),
+"Washington believes ..." (*according to a secret briefing document*). This module aligns the point with
+the best-matching source sentence on a spaCy parse and reports what changed:
+
+* ``attribution`` -- the source reports someone's claim ("said", "hopes", "according to", a memo, a
+  study) and the point states it as a bare fact (three_things rewrites it with the source, or rejects);
+* ``negation`` -- the point drops or adds a "not"/"never"/"denied" on the verb it shares with the source;
+* ``qualifier`` -- the source hedges the shared verb ("may", "could", "plans to", "by mistake",
+  "allegedly", "expected to") and the point states it flat;
+* ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb);
+* ``tense`` -- the point says something will happen that the source says happened, or the reverse.
+
+Deterministic on purpose: the same input always gets the same verdict, tests can pin behaviour, and its
+precision and recall are measured on the labelled set (benchmarks/eval_trust.py), not assumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from summarizers.methods.attribution import (
+    REPORTING_VERBS,
+    STANCE_VERBS,
+    Attribution,
+    attribution_of,
+    cue_lemma,
+    has_attribution,
+)
+from summarizers.methods.extractive import STOP_WORDS, stem_word
+from summarizers.methods.grounding import unsupported_terms
+from summarizers.nlp import parse
+from summarizers.segment import tokenize_words
+
+log = logging.getLogger(__name__)
+
+NEGATIONS = frozenset({"not", "n't", "never", "no", "none", "nobody", "nothing", "neither", "nor", "without"})
+NEGATING_VERBS = frozenset({"deny", "refuse", "fail", "reject", "decline", "dismiss"})
+# Words that make a statement uncertain, planned, wished or accidental.
+MODAL_HEDGES = frozenset({"may", "might", "could", "can", "would", "should", "must"})
+ADVERB_HEDGES = frozenset(
+    """possibly probably likely perhaps allegedly reportedly apparently mistakenly accidentally
+    inadvertently wrongly unintentionally potentially reputedly supposedly seemingly""".split()
+)
+# Verbs that put the verb under them into the future, a wish or a plan ("plans to cut", "hopes to win").
+GOVERNING_HEDGES = frozenset(
+    """plan intend propose consider expect hope want seek aim threaten try attempt offer promise vow
+    pledge aspire wish prepare""".split()
+)
+PHRASE_HEDGES = ("by mistake", "by accident", "in error", "set to", "due to", "on track to", "is to", "are to")
+ALL_HEDGES = MODAL_HEDGES | ADVERB_HEDGES | GOVERNING_HEDGES | {"mistake", "accident", "error", "set", "alleged",
+                                                                "suspected", "reported", "likely", "unlikely"}
+MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One way a point departs from its source: the check's name and a reason a reader can follow."""
+
+    check: str
+    detail: str
+    attribution: Attribution | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.check, "reason": self.detail}
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Normalised content words: what two texts must share to say the same thing."""
+    return frozenset(stem_word(w) for w in tokenize_words(text) if w.lower() not in STOP_WORDS)
+
+
+def check_point(point: str, sources: Sequence[str], *, article: str = "", title: str | None = None) -> list[Issue]:
+    """Every reason to distrust `point` as a summary of `sources`, cheapest check first.
+
+    ``support``: too few of its words are in its sources; ``fragment``: it has no verb, so it states no
+    fact ("Musk's reinstatement of banned accounts"); ``grounding``: it names a person, place,
+    organisation, number or date that neither its sources, the title, nor (for the rest of a partly
+    cited name) the article holds; then the meaning checks of `meaning_issues`. An empty list means
+    the point is kept. The caller decides what an ``attribution`` issue costs (three_things rewrites).
+    """
+    target = content_words(point)
+    if not sources or not target:
+        return [Issue("support", "no source sentence supports it")]
+    covered = target & content_words(" ".join([*sources, title or ""]))
+    share = len(covered) / len(target)
+    if share < MIN_SUPPORT:
+        return [Issue("support", f"only {share:.0%} of its words are in its sources")]
+    if not any(t.pos_ in {"VERB", "AUX"} for t in parse(point)):
+        return [Issue("fragment", "not a sentence: it names a topic but states no fact")]
+    bad = unsupported_terms(point, sources, context=article, title=title)
+    if bad:
+        return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
+    return meaning_issues(point, sources)
+
+
+def _content(doc: Any) -> set[str]:
+    return {stem_word(t.lower_) for t in doc if t.is_alpha and t.lower_ not in STOP_WORDS}
+
+
+def _lemma(tok: Any) -> str:
+    return stem_word(tok.lower_) if tok.lemma_ in {"", "-PRON-"} else stem_word(str(tok.lemma_).lower())
+
+
+def _verbs(doc: Any) -> list[Any]:
+    return [t for t in doc if t.pos_ == "VERB" or (t.pos_ == "AUX" and t.dep_ in {"ROOT", "ccomp", "conj"})]
+
+
+def _negated(verb: Any) -> bool:
+    """`verb` carries a negation, or is governed by a negating verb ("denied sending")."""
+    if any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in verb.children):
+        return True
+    head = verb.head
+    return head is not verb and head.lemma_.lower() in NEGATING_VERBS and verb.dep_ in {"xcomp", "ccomp", "pcomp"}
+
+
+def _hedges(verb: Any, sentence: Any) -> list[str]:
+    """The hedges on `verb`: modal auxiliaries, hedging adverbs, "by mistake", a governing "plans to"."""
+    found: list[str] = []
+    for c in verb.children:
+        if c.dep_ == "aux" and c.lower_ in MODAL_HEDGES:
+            found.append(c.lower_)
+        elif c.lower_ in ADVERB_HEDGES:
+            found.append(c.lower_)
+        elif c.dep_ == "prep":
+            phrase = " ".join(t.lower_ for t in c.subtree)
+            found.extend(p for p in PHRASE_HEDGES if phrase == p)
+    head, steps = verb, 0
+    while head.dep_ in {"xcomp", "ccomp", "conj"} and head.head is not head and steps < 2:
+        head, steps = head.head, steps + 1
+        if head.lemma_.lower() in GOVERNING_HEDGES or (head.lower_ in {"likely", "unlikely"}):
+            found.append(head.lower_)
+        found.extend(c.lower_ for c in head.children if c.dep_ == "aux" and c.lower_ in MODAL_HEDGES)
+    return found
+
+
+def _point_hedged(doc: Any) -> bool:
+    text = doc.text.lower()
+    return any(t.lower_ in ALL_HEDGES or t.lemma_.lower() in ALL_HEDGES for t in doc) or any(
+        p in text for p in PHRASE_HEDGES
+    )
+
+
+def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
+    """(agent, others) head words of `verb`: the doer, and the done-to (object, passive subject, "to X",
+    "against X"), with the passive undone ("was hit by X": X is the agent)."""
+    agent: set[str] = set()
+    others: set[str] = set()
+    for c in verb.children:
+        if c.dep_ == "nsubj":
+            agent |= _phrase_words(c)
+        elif c.dep_ in {"dobj", "nsubjpass", "dative", "iobj"} and c.pos_ != "ADP":
+            others |= _phrase_words(c)
+        elif c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    agent |= _phrase_words(g)
+        elif c.dep_ in {"prep", "dative"} and c.lower_ in {"to", "against", "with", "for", "on", "at"}:
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    others |= _phrase_words(g)
+    return agent, others
+
+
+def _phrase_words(tok: Any) -> set[str]:
+    """The head and its compound/name parts: "Jurgen Klopp" -> {jurgen, klopp}."""
+    parts = [tok, *(c for c in tok.children if c.dep_ in {"compound", "flat"})]
+    return {stem_word(t.lower_) for t in parts if t.is_alpha and t.lower_ not in STOP_WORDS and t.pos_ != "PRON"}
+
+
+def _future(verb: Any) -> bool:
+    return any(c.lower_ in {"will", "'ll", "shall"} for c in verb.children) or any(
+        c.lower_ == "going" for c in verb.head.children
+    )
+
+
+def _past(verb: Any) -> bool:
+    return verb.tag_ == "VBD" or any(c.tag_ == "VBD" and c.dep_ in {"aux", "auxpass"} for c in verb.children)
+
+
+def best_sentence(point_doc: Any, sources: Sequence[str]) -> tuple[Any, float] | None:
+    """The parsed source sentence sharing most of the point's content words, and that share."""
+    target = _content(point_doc)
+    if not target or not sources:
+        return None
+    best: tuple[Any, float] | None = None
+    for text in sources:
+        doc = parse(text)
+        share = len(_content(doc) & target) / len(target)
+        if best is None or share > best[1]:
+            best = (doc, share)
+    return best
+
+
+def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
+    """How `point` departs from what its source sentences say (empty: no departure found)."""
+    pdoc = parse(point)
+    found = best_sentence(pdoc, sources)
+    if found is None:
+        return []
+    sdoc, _share = found
+    issues: list[Issue] = []
+    attributed = has_attribution(point, pdoc)
+
+    # Attribution: the best source reports a claim and the point drops whose it is.
+    if not attributed:
+        attribution = _attribution_covering(pdoc, sources)
+        if attribution is not None:
+            issues.append(Issue(
+                "attribution",
+                f"states as fact what {attribution.source} {attribution.cue}",
+                attribution,
+            ))
+
+    point_verbs = {_lemma(v): v for v in _verbs(pdoc)}
+    pairs = [(point_verbs[_lemma(v)], v) for v in _verbs(sdoc) if _lemma(v) in point_verbs]
+    hedged_point = _point_hedged(pdoc)
+    point_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in pdoc)
+    source_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_.lower() in NEGATING_VERBS for t in sdoc)
+    source_attribution = attribution_of(sdoc.text, sdoc)
+    for pv, sv in pairs:
+        if _negated(sv) and not _negated(pv) and not point_negated:
+            issues.append(Issue("negation", f"drops the negation of '{sv.text}'"))
+        elif _negated(pv) and not _negated(sv) and not source_negated:
+            issues.append(Issue("negation", f"adds a negation to '{pv.text}'"))
+        hedges = _hedges(sv, sdoc)
+        if source_attribution is not None:
+            hedges = [h for h in hedges if h != "would"]  # reported speech: "said it would" is not a hedge
+        if hedges and not hedged_point:
+            issues.append(Issue("qualifier", f"drops '{hedges[0]}' from '{sv.text}'"))
+        p_agent, p_patient = _role_heads(pv)
+        s_agent, s_patient = _role_heads(sv)
+        if p_agent and s_agent and (p_agent & s_patient) and (s_agent & p_patient) and not (p_agent & s_agent):
+            issues.append(Issue("roles", f"swaps who does what: '{pv.text}' has its subject and object reversed"))
+        if _future(pv) and _past(sv) and not _future(sv):
+            issues.append(Issue("tense", f"says '{pv.text}' will happen; the source says it did"))
+        elif _past(pv) and _future(sv) and not hedged_point:
+            issues.append(Issue("tense", f"says '{pv.text}' happened; the source says it will"))
+    if point_negated and not source_negated and not pairs:
+        issues.append(Issue("negation", "adds a negation its source does not have"))
+    action = _unsupported_action(pdoc, sources)
+    if action is not None:
+        issues.append(Issue("action", f"its sources never say '{action}'"))
+    return _unique(issues)
+
+
+# Verbs too general to carry the claim; reporting verbs are the attribution check's business.
+_LIGHT_VERBS = frozenset("be have do make get take give go come become remain seem include".split())
+
+
+def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
+    """The point's main verb when no source sentence uses it (or a word of its stem): the point says
+    something happened that its sources do not ("confirmed" where they say "declined to comment")."""
+    words = {w.lower() for text in sources for w in tokenize_words(text)}
+    for tok in pdoc:
+        if tok.dep_ not in {"ROOT", "conj"} or tok.pos_ != "VERB" or (tok.dep_ == "conj" and tok.head.dep_ != "ROOT"):
+            continue
+        lemma = str(tok.lemma_).lower()
+        if lemma in _LIGHT_VERBS or cue_lemma(tok) in REPORTING_VERBS | STANCE_VERBS:
+            continue
+        stem = lemma[: max(4, min(len(lemma), 5))]
+        if not any(w.startswith(stem) or w == tok.lower_ for w in words):
+            return str(tok.text)
+    return None
+
+
+def _attribution_covering(pdoc: Any, sources: Sequence[str]) -> Attribution | None:
+    """The attribution of a source sentence whose reported content holds most of the point's words."""
+    target = _content(pdoc)
+    if not target:
+        return None
+    best: tuple[float, Attribution] | None = None
+    for text in sources:
+        sdoc = parse(text)
+        attribution = attribution_of(text, sdoc)
+        if attribution is None:
+            continue
+        content = _content(parse(text[attribution.content_start : attribution.content_end]))
+        share = len(content & target) / len(target)
+        if share >= 0.5 and (best is None or share > best[0]):
+            best = (share, attribution)
+    return best[1] if best else None
+
+
+def _unique(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for issue in issues:
+        if (issue.check, issue.detail) not in seen:
+            seen.add((issue.check, issue.detail))
+            out.append(issue)
+    return out

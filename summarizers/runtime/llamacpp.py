@@ -1,0 +1,154 @@
+"""The llama.cpp backend (llama-cpp-python): the offline default, straight on the packaged GGUF.
+
+Why llama.cpp: on a 2-core CPU the Q4_K_M GGUF loads in under a second and writes three things in a few
+seconds within ~2 GB, where transformers first de-quantises it to float32 (minutes, 6-12 GB). The GGUF is
+used as assembled and sha256-checked by `summarizers.runtime.packaged`; nothing is converted.
+
+Threads, context size (`n_ctx`) and a wall-clock deadline are set by the caller. Generation streams token
+by token and stops at the deadline (raising GenerationTimeout); the prompt's prefill cannot be
+interrupted, so a deadline is honoured to within one prefill (~1-3 s for a briefing prompt on 2 cores).
+A llama.cpp context is not thread-safe: one lock serialises every caller of the shared model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from summarizers.runtime.base import (
+    GenerationTimeout,
+    ModelUnavailable,
+    TextModel,
+    deadline_after,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONTEXT = 4096  # a briefing prompt is ~500 tokens plus ~160 new; map-reduce chunks stay within 2048
+
+
+def available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def default_threads() -> int:
+    """Physical-ish cores this process may use: llama.cpp slows down on hyper-threads and oversubscription."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LlamaCppModel(TextModel):
+    """A GGUF chat model run by llama.cpp on the CPU (or GPU layers when llama.cpp was built for one)."""
+
+    backend = "llama.cpp"
+
+    def __init__(self, name: str, llama: Any, *, threads: int, path: Path) -> None:
+        super().__init__(name, "chat", context_window=int(llama.n_ctx()), where=f"CPU, {threads} threads, {path}")
+        self._llama = llama
+        self.threads = threads
+        self.path = path
+
+    def count_tokens(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _split_by_tokens(self, text: str, max_tokens: int) -> list[str]:
+        ids = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        step = max(1, max_tokens - 1)
+        pieces = [self._detokenize(ids[i : i + step]).strip() for i in range(0, len(ids), step)]
+        return [p for p in pieces if p]
+
+    def _detokenize(self, ids: list[int]) -> str:
+        return bytes(self._llama.detokenize(ids)).decode("utf-8", errors="ignore")
+
+    def _fit(self, prompt: str, system: str | None) -> str:
+        """`prompt` cut so that it and the frame fit `max_input_tokens` (with a warning when cut)."""
+        total = self.count_tokens(prompt) + self._chat_overhead("", system)
+        if total <= self.max_input_tokens:
+            return prompt
+        room = max(1, self.max_input_tokens - self._chat_overhead("", system))
+        ids = self._llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=False)[:room]
+        log.warning("%s: prompt of %d tokens cut to fit the %d-token input window",
+                    self.name, total, self.max_input_tokens)
+        return self._detokenize(ids)
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> list[str]:
+        prompts, new_tokens = self._check_request(prompts, max_new_tokens)
+        if not prompts:
+            return []
+        deadline = deadline_after(timeout_s)
+        self._acquire(deadline, timeout_s)
+        try:
+            started = time.monotonic()
+            results, produced = [], 0
+            for prompt in prompts:
+                text, n = self._one(self._fit(prompt, system), system, new_tokens, deadline, timeout_s)
+                results.append(text)
+                produced += n
+            self.last_call.record(time.monotonic() - started, produced)
+            return results
+        finally:
+            self._lock.release()
+
+    def _one(self, prompt: str, system: str | None, new_tokens: int, deadline: float | None,
+             timeout_s: float | None) -> tuple[str, int]:
+        messages = [{"role": "user", "content": prompt}]
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        try:
+            stream = self._llama.create_chat_completion(
+                messages=messages, max_tokens=new_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
+                repeat_penalty=1.0, stream=True,
+            )
+        except Exception as exc:  # jinja2's TemplateError: a template without a system role (Gemma)
+            if not system or "system" not in str(exc).lower():
+                raise
+            return self._one(f"{system}\n\n{prompt}", None, new_tokens, deadline, timeout_s)
+        parts: list[str] = []
+        count = 0
+        for chunk in stream:
+            delta = chunk["choices"][0].get("delta", {}).get("content")
+            if delta:
+                parts.append(delta)
+                count += 1
+            if deadline is not None and time.monotonic() >= deadline:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+                raise GenerationTimeout(f"{self.name}: generation took longer than {timeout_s:g} s")
+        return "".join(parts).strip(), count
+
+
+def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) -> LlamaCppModel:
+    """Open the GGUF at `path` with llama.cpp (memory-mapped: the weights are paged in, not copied)."""
+    if not available():
+        raise ModelUnavailable(
+            "llama-cpp-python is not installed: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install llama-cpp-python==0.3.36"
+        )
+    from llama_cpp import Llama
+
+    threads = threads or default_threads()
+    started = time.monotonic()
+    try:
+        llama = Llama(model_path=str(path), n_ctx=context or DEFAULT_CONTEXT, n_threads=threads,
+                      n_threads_batch=threads, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelUnavailable(f"{name}: llama.cpp cannot load {path}: {exc}") from exc
+    log.info("loaded model %s with llama.cpp (%d threads, n_ctx %d) in %.1f s",
+             name, threads, llama.n_ctx(), time.monotonic() - started)
+    return LlamaCppModel(name, llama, threads=threads, path=path)

@@ -1,0 +1,217 @@
+"""Trustworthy three things (issue 12): attribution kept, meaning verified, fewer false rejections, honest
+labels and reasons -- on self-written articles only (tests/fixtures and benchmarks/data trap rows), so they
+run in a fresh clone without ../shared."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from summarizers.methods.attribution import attribute, attribution_of, has_attribution
+from summarizers.methods.grounding import initialisms, unsupported_terms
+from summarizers.methods.three_things import content_words, overlapping_points, three_things, verbatim
+from summarizers.methods.verify import check_point, meaning_issues
+from summarizers.segment import split_sentences
+from summarizers.types import ThreeThings
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELLED = ROOT / "benchmarks" / "data" / "trust_points.jsonl"
+
+HOTEL = (
+    "Thousands of delegates are expected in the north-west next week for the party conference. "
+    '"I just hope Manchester can handle the crowds," said Blackpool hotelier Tom Jones. '
+    "The city council has hired 200 extra stewards for the four-day event. "
+    "Alastair Campbell sent an e-mail to Newsnight by mistake on Tuesday. "
+    "Washington no longer sees the special relationship with Britain as central, according to a secret "
+    "briefing document. "
+    "The rail union denied on Thursday that it was planning a national strike. "
+    "Jurgen Klopp will leave Borussia Dortmund at the end of the season. "
+    "Klopp announced he would end his seven-year stint at the club at a press conference on Wednesday."
+)
+
+
+class CannedModel:
+    """Answers every prompt with a fixed text, like the model would."""
+
+    name = "canned-test-model"
+    kind = "chat"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def generate(
+        self, prompts: Sequence[str], *, max_new_tokens: int, timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> list[str]:
+        return [self.answer for _ in prompts]
+
+
+def sentence(prefix: str) -> str:
+    return next(s.text for s in split_sentences(HOTEL) if s.text.startswith(prefix))
+
+
+# -- attribution -----------------------------------------------------------------------------------
+
+
+def test_attribution_found_with_source_and_stance() -> None:
+    att = attribution_of(sentence('"I just hope'))
+    assert att is not None and att.source == "Blackpool hotelier Tom Jones" and att.stance == "hope"
+    memo = attribution_of(sentence("Washington"))
+    assert memo is not None and memo.source == "a secret briefing document"
+    assert attribution_of(sentence("The city council")) is None
+
+
+def test_bare_claim_is_rewritten_with_its_source() -> None:
+    att = attribution_of(sentence('"I just hope'))
+    assert att is not None
+    assert attribute("Manchester will handle the crowds.", att) == (
+        "Blackpool hotelier Tom Jones hopes Manchester will handle the crowds."
+    )
+    memo = attribution_of(sentence("Washington"))
+    assert memo is not None
+    rewritten = attribute("Washington no longer sees the relationship as central.", memo)
+    assert rewritten.startswith("According to a secret briefing document, Washington")
+    assert has_attribution(rewritten) and not has_attribution("Manchester will handle the crowds.")
+
+
+def test_three_things_rewrites_a_dropped_attribution_and_says_so() -> None:
+    answer = "- Manchester will handle the crowds.\n- The council hired 200 extra stewards for the event.\n"
+    result = three_things(HOTEL, model=CannedModel(answer))
+    assert result.points[0].text == "Blackpool hotelier Tom Jones hopes Manchester will handle the crowds."
+    assert [(c.check, c.action) for c in result.checks] == [("attribution", "rewritten")]
+    assert result.model == "canned-test-model"
+    assert result.as_dict()["checks"][0]["text"] == "Manchester will handle the crowds."
+
+
+# -- meaning ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("point", "prefix", "check"),
+    [
+        ("Campbell sent an e-mail to Newsnight.", "Alastair Campbell", "qualifier"),
+        ("Newsnight sent an e-mail to Alastair Campbell.", "Alastair Campbell", "roles"),
+        ("The rail union is planning a national strike.", "The rail union", "negation"),
+        ("Jurgen Klopp left Borussia Dortmund at the end of the season.", "Jurgen Klopp", "tense"),
+        ("The city council has fired 200 stewards.", "The city council", "action"),
+    ],
+)
+def test_meaning_check_catches_distortions(point: str, prefix: str, check: str) -> None:
+    assert check in {i.check for i in meaning_issues(point, [sentence(prefix)])}
+
+
+@pytest.mark.parametrize(
+    ("point", "prefix"),
+    [
+        ("Alastair Campbell mistakenly sent an e-mail to Newsnight on Tuesday.", "Alastair Campbell"),
+        ("The rail union denied it was planning a national strike.", "The rail union"),
+        ("The city council hired 200 extra stewards for the four-day event.", "The city council"),
+    ],
+)
+def test_meaning_check_keeps_faithful_points(point: str, prefix: str) -> None:
+    assert check_point(point, [sentence(prefix)], article=HOTEL) == []
+
+
+# -- fewer false rejections ------------------------------------------------------------------------
+
+
+def test_alias_abbreviation_and_title_are_supported() -> None:
+    klopp = sentence("Klopp announced")
+    assert unsupported_terms("Jurgen Klopp announced he would end his stint at Borussia Dortmund.", [klopp],
+                             context=HOTEL, title="Klopp to leave Dortmund") == []
+    assert unsupported_terms("Jurgen Klopp will quit.", [klopp]) == ["Jurgen Klopp"]  # no article: no alias
+    assert unsupported_terms("The mayor of New York City unveiled a plan.", ["The mayor of NYC unveiled a plan."]) == []
+    assert unsupported_terms("The NYC mayor unveiled a plan.", ["The mayor of New York City unveiled a plan."]) == []
+    assert "nyc" in initialisms("The mayor of New York City said")
+    assert unsupported_terms("Labour will cut fees.", ["The party will cut fees."], title="Labour pledge") == []
+    assert unsupported_terms("Labour will cut fees.", ["The party will cut fees."]) == ["Labour"]
+
+
+def test_repeats_are_judged_by_more_than_two_shared_words() -> None:
+    first = content_words("The mayor unveiled a plan to build homes that will be paid for by a bond.")
+    assert not overlapping_points(first, content_words("Plans will be paid for by taxpayers."))
+    assert overlapping_points(first, content_words("The mayor's plan to build homes will be paid for by a bond."))
+
+
+# -- honest labels and reasons ---------------------------------------------------------------------
+
+
+def test_copied_point_is_labelled_extractive() -> None:
+    copy = "The city council has hired 200 extra stewards for the four-day event."
+    result = three_things(HOTEL, model=CannedModel(f"- {copy}\n"))
+    assert result.points[0].text == copy and result.points[0].method == "extractive"
+    assert result.model is None and result.fallback == "copied"
+    assert verbatim(copy, split_sentences(HOTEL))
+
+
+def test_every_point_rejected_says_why() -> None:
+    answer = "- Newsnight sent an e-mail to Alastair Campbell.\n- Obama joined the rail union strike in Paris.\n"
+    result = three_things(HOTEL, model=CannedModel(answer))
+    assert all(p.method == "extractive" for p in result.points)
+    assert result.fallback == "rejected"
+    data = result.as_dict()
+    assert data["fallback"] == "rejected"
+    assert {c["check"] for c in data["checks"]} >= {"roles", "grounding"}  # type: ignore[union-attr]
+    assert ThreeThings.from_dict(json.loads(json.dumps(data))) == result
+
+
+# -- the labelled set ------------------------------------------------------------------------------
+
+
+def test_labelled_set_is_well_formed_and_holds_no_publisher_text() -> None:
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    points = [r for r in rows if r["kind"] == "point"]
+    articles = {r["id"] for r in rows if r["kind"] == "article"}
+    assert len(points) >= 40
+    assert {p["label"] for p in points} == {"faithful", "distorted", "unsupported"}
+    for p in points:
+        assert p["reason"] and p["sources"]
+        assert p["article"] in articles or p["article"].split(":")[0] in {"cnndm_dev", "bbc_politics_dev"}
+        assert "text" not in p
+
+
+def test_checks_on_the_trap_articles() -> None:
+    """Precision and recall of the checks on the self-written trap articles (issue 12 target: no
+    distorted or unsupported point gets through; few faithful ones are flagged)."""
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    articles = {r["id"]: r for r in rows if r["kind"] == "article"}
+    tp = fp = fn = 0
+    for p in (r for r in rows if r["kind"] == "point" and r["article"] in articles):
+        article = articles[p["article"]]
+        sources = [article["text"][s:e] for s, e in p["sources"]]
+        flagged = bool(check_point(p["point"], sources, article=article["text"], title=article["title"]))
+        bad = p["label"] != "faithful"
+        tp += flagged and bad
+        fp += flagged and not bad
+        fn += bad and not flagged
+    assert tp / (tp + fn) >= 0.9
+    assert tp / (tp + fp) >= 0.9
+
+
+def test_trust_figures_count_rejections_rewrites_and_copies() -> None:
+    from summarizers.evaluation.trust import format_trust, trust_stats
+
+    rewritten = three_things(HOTEL, model=CannedModel("- Manchester will handle the crowds.\n"))
+    rejected = three_things(HOTEL, model=CannedModel("- Newsnight sent an e-mail to Alastair Campbell.\n"))
+    stats = trust_stats([rewritten, rejected])
+    assert stats.rewritten == 1 and stats.rejected["roles"] == 1 and stats.fallbacks["rejected"] == 1
+    assert stats.attribution_dropped == 0 and stats.copies_labelled_abstractive == 0
+    assert "copies labelled abstractive: 0" in format_trust(stats)
+
+
+def test_reported_future_is_rewritten_not_rejected() -> None:
+    text = "Finance chief Anna Berg said the new bridge would cost £2bn. Work starts in May."
+    result = three_things(text, model=CannedModel("- The new bridge will cost £2bn.\n"))
+    assert result.points[0].text == "According to finance chief Anna Berg, the new bridge will cost £2bn."
+    assert [c.action for c in result.checks] == ["rewritten"]
+
+
+def test_a_headline_fragment_is_no_point() -> None:
+    issues = check_point("Mr Campbell's e-mail to Newsnight", [sentence("Alastair Campbell")], article=HOTEL)
+    assert [i.check for i in issues] == ["fragment"]
