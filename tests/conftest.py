@@ -11,9 +11,9 @@ import pytest
 from bot.settings import get_settings
 from summarizers.runtime import packaged as models
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-FIXTURE = SHARED / "fixtures" / "trump_musk_x_conversation.txt"
+# Our own messy aggregated page (self-written: three stories, site chrome, photo credits, social-embed
+# debris, quotes by several speakers). The repository carries every fixture its tests need.
+MESSY_PAGE = Path(__file__).resolve().parent / "fixtures" / "articles" / "messy_page.txt"
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +30,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 @pytest.fixture
-def shared_fixture() -> Path:
-    if not FIXTURE.is_file():
-        pytest.skip("../shared/fixtures is not present")
-    return FIXTURE
+def messy_page() -> Path:
+    return MESSY_PAGE
 
 
 def _fake_distribution(site: Path, name: str, payload: bytes) -> None:

@@ -30,7 +30,7 @@ def reset_database(url: str) -> None:
 def postgres_url() -> str:
     url = os.environ.get(PG_ENV, "")
     if not url:
-        pytest.skip(f"{PG_ENV} is not set")
+        pytest.skip(f"needs PostgreSQL: {PG_ENV} is not set (.ci/run starts one; SQLite runs the same tests)")
     return url
 
 

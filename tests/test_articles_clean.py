@@ -1,4 +1,4 @@
-"""Boilerplate removal: the shared messy fixture, each kind of chrome, and real sentences left alone."""
+"""Boilerplate removal: our messy aggregated page, each kind of chrome, and real sentences left alone."""
 
 from __future__ import annotations
 
@@ -10,44 +10,39 @@ import pytest
 from bot.articles.clean import clean_text, is_caption, is_chrome_line, is_credit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
-# Chrome in ../shared/fixtures/trump_musk_x_conversation.txt that must not survive ingestion.
+# Chrome in tests/fixtures/articles/messy_page.txt that must not survive ingestion.
 FIXTURE_CHROME = [
-    "Jobs by JobLookup",
+    "Jobs by CareerLink",
     "Show more",
-    "CHRIS DELMAS, AFP via Getty Images",
-    "Leon Neal / Pool via REUTERS",
-    "Jonathan Ernst, REUTERS",
-    "This illustration photo shows",
-    "@cnn",
-    "♬ original sound - CNN",
+    "Advertisement",
+    "MARIA LOPEZ, AFP via Getty Images",
+    "Tom Reyes / Pool via REUTERS",
+    "@kxnews",
+    "♬ original sound - KX News",
     "Post a Comment",
     "Previous Post Next Post",
-    "Trump says AI did it:",
-    "Harris can beat Trump:",
-    "Bletchley, …",
-    "Falcon 9 rocket and Crew",
+    "Voss says the maps lie:",
 ]
-# Real sentences from the same fixture, including ones that look a bit like chrome.
+# Real sentences from the same page, including ones that look a bit like chrome.
 FIXTURE_KEEP = [
-    "Officials at X did not immediately respond to requests for comment",
-    "Here are three things to know about the “conversation” between Trump and Musk:",
-    "Trump and Musk have so far not commented on the claim.",
-    "“There appears to be a massive DDOS attack on X. Working on shutting it down,” Musk said.",
-    "On behalf of DeSantis, allow me to say this: HAH!",
-    "Heck, if Musk keeps this up, I might start to like him.",
-    "Trump, Musk Talk Border, Assassination Attempt",
-    "Donald Trump recounted his assassination attempt in vivid detail",
+    "Officials at the station did not immediately respond to requests for comment",
+    "Here are three things to know about the debate between Harlan and Voss:",
+    "Harlan and Voss have so far not responded to the complaint.",
+    "“There is a fault on our transmitter line. Engineers are working on it now,” Harlan said",
+    "On behalf of every listener, allow me to say this: OUCH!",
+    "Heck, if Voss keeps this up, I might start to vote for her.",
+    "Harlan, Voss Spar Over Drought Plan, Reservoir Funding",
+    "Whatever you think of Voss, she came prepared.",
 ]
 
 
 @pytest.fixture
-def fixture_text(shared_fixture: Path) -> str:
-    return shared_fixture.read_text(encoding="utf-8")
+def fixture_text(messy_page: Path) -> str:
+    return messy_page.read_text(encoding="utf-8")
 
 
-def test_shared_fixture_loses_all_chrome(fixture_text: str) -> None:
+def test_messy_page_loses_all_chrome(fixture_text: str) -> None:
     cleaned = clean_text(fixture_text)
     for chrome in FIXTURE_CHROME:
         assert chrome not in cleaned, chrome
@@ -55,12 +50,12 @@ def test_shared_fixture_loses_all_chrome(fixture_text: str) -> None:
         assert not line.endswith("Show more")
 
 
-def test_shared_fixture_keeps_real_sentences(fixture_text: str) -> None:
+def test_messy_page_keeps_real_sentences(fixture_text: str) -> None:
     cleaned = clean_text(fixture_text)
     for sentence in FIXTURE_KEEP:
         assert sentence in cleaned, sentence
     # Nothing but chrome was dropped: the cleaned text is nearly as long as the input.
-    assert len(cleaned) > 0.95 * len(fixture_text)
+    assert len(cleaned) > 0.9 * len(fixture_text)  # the page is short: its chrome is about 6% of it
 
 
 def test_paragraphs_are_separated_by_one_blank_line(fixture_text: str) -> None:
@@ -221,10 +216,8 @@ def test_empty_and_chrome_only_input() -> None:
 
 
 def test_real_articles_lose_almost_nothing() -> None:
-    """On real news text (the shared BBC set) cleaning must not eat content."""
-    path = SHARED / "data" / "bbc_politics_dev.jsonl"
-    if not path.is_file():
-        pytest.skip("../shared/data is not present")
+    """On ordinary single-story articles (self-written, tests/fixtures/eval) cleaning must not eat content."""
+    path = FIXTURES.parent / "eval" / "single_stories.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:80]]
     before = sum(len(r["text"]) for r in rows)
     after = sum(len(clean_text(r["text"])) for r in rows)

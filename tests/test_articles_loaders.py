@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import random
+import re
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -50,13 +52,13 @@ def test_markdown_file(tmp_path: Path, settings: Settings) -> None:
     assert article.title == "Council approves transit plan"
 
 
-def test_shared_fixture_file(shared_fixture: Path, settings: Settings) -> None:
-    result = load_one(shared_fixture, settings)
+def test_messy_page_file(messy_page: Path, settings: Settings) -> None:
+    result = load_one(messy_page, settings)
     assert result.error is None
     assert len(result.articles) >= 2
     for article in result.articles:
         assert article.text.strip()
-        for chrome in ("Jobs by JobLookup", "Show more", "Getty Images", "REUTERS", "@cnn", "♬",
+        for chrome in ("Jobs by CareerLink", "Show more", "Getty Images", "REUTERS", "@kxnews", "♬",
                        "Post a Comment", "Previous Post Next Post"):
             assert chrome not in article.text
 
@@ -156,11 +158,11 @@ def test_json_object_and_all_bad(tmp_path: Path, settings: Settings) -> None:
     result = load_one(tmp_path / "bad.json", settings)
     assert result.articles == []
     assert result.error == ("no usable records: record 1: missing 'text' field; "
-                            "record 2: 'text' must be a string, got int")
+                            "record 2: 'text' must be a string, got a number")
     (tmp_path / "broken.json").write_text('{"text": "unterminated')
     assert load_one(tmp_path / "broken.json", settings).error.startswith("not valid JSON")  # type: ignore[union-attr]
     (tmp_path / "scalar.json").write_text("42")
-    assert load_one(tmp_path / "scalar.json", settings).error == "expected a JSON object or a list of objects, got int"
+    assert load_one(tmp_path / "scalar.json", settings).error == "expected a JSON object or a list of objects, got a number"
 
 
 def test_jsonl_skips_bad_lines(settings: Settings) -> None:
@@ -169,7 +171,7 @@ def test_jsonl_skips_bad_lines(settings: Settings) -> None:
     assert result.articles[1].published == datetime(2024, 5, 14, tzinfo=UTC)
     assert len(result.warnings) == 2
     assert result.warnings[0].startswith("line 2: not valid JSON")
-    assert result.warnings[1] == "line 3: 'text' must be a string, got int"
+    assert result.warnings[1] == "line 3: 'text' must be a string, got a number"
 
 
 def test_directory_gives_one_result_per_supported_file(tmp_path: Path, settings: Settings) -> None:
@@ -266,3 +268,73 @@ def test_within_input_repeats_are_dropped(tmp_path: Path, settings: Settings) ->
 ])
 def test_parse_date(value: object, expected: datetime | None) -> None:
     assert parse_date(value) == expected
+
+
+# -- invalid bytes and hostile JSON (issue 15 item 7) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"\xff\xfe\xc3\x28", "not valid UTF-16 text despite its byte-order mark"),  # a BOM, then not UTF-16
+    (b"Senators said \xff\xfe\xc3\x28 on Tuesday.", "no other encoding gives plausible text"),  # not яюГ( / ÿþÃ(
+    ("The café vote — on Tuesday — passed.".encode() + b" \xc3\x28 ", "not valid UTF-8: 1 invalid byte"),
+])
+def test_invalid_utf8_is_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(LoadError, match=re.escape(reason)):
+        decode_text(data)
+
+
+def test_legacy_encodings_still_decode() -> None:
+    german = "Die Straße in Köln: „Grüße“ an alle, heiß und süß."
+    assert decode_text(german.encode("cp1252")) == german
+    greek = "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία την Τρίτη.\n" * 4
+    assert decode_text(greek.encode("cp1253")) == greek
+
+
+def test_invalid_utf8_file_is_not_stored(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"\xff\xfe\xc3\x28")
+    result = load_one(path, settings)
+    assert result.articles == [] and result.error and "UTF-16" in result.error
+
+
+@pytest.mark.parametrize(("record", "reason"), [
+    ({"text": PARA, "title": ["a", "list"]}, "record 1: 'title' must be a string, got an array"),
+    ({"text": PARA, "url": {"href": "x"}}, "record 1: 'url' must be a string, got an object"),
+    ({"text": PARA, "source": 42}, "record 1: 'source' must be a string, got a number"),
+    ({"text": PARA, "id": [1]}, "record 1: 'id' must be a string or an integer, got an array"),
+])
+def test_json_fields_are_type_checked(tmp_path: Path, settings: Settings, record: dict[str, object],
+                                      reason: str) -> None:
+    path = tmp_path / "typed.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    result = load_one(path, settings)
+    assert result.articles == [] and result.error == f"no usable records: {reason}"
+
+
+def test_deeply_nested_json_is_a_one_line_error(tmp_path: Path, settings: Settings) -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    (tmp_path / "deep.json").write_text(deep, encoding="utf-8")
+    assert load_one(tmp_path / "deep.json", settings).error == "not usable JSON: nested too deeply"
+    (tmp_path / "deep.jsonl").write_text(json.dumps({"text": PARA}) + "\n" + deep + "\n", encoding="utf-8")
+    result = load_one(tmp_path / "deep.jsonl", settings)
+    assert len(result.articles) == 1 and result.warnings == ["line 2: not valid JSON (nested too deeply)"]
+
+
+def test_ingest_cli_refuses_invalid_utf8_and_deep_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("BRIEFBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    get_settings.cache_clear()
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xc3\x28")
+    (tmp_path / "deep.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    try:
+        code = main(["ingest", str(tmp_path / "bad.txt"), str(tmp_path / "deep.json")])
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr()
+    assert code == 1
+    text = err.out + err.err
+    assert "Traceback" not in text and "RecursionError" not in text and "яюГ" not in text
+    assert "UTF-16" in text and "nested too deeply" in text

@@ -143,16 +143,16 @@ def test_ask_command_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "no article text" in capsys.readouterr().err
 
 
-def test_fixture_answer_keeps_musk_and_trump_apart(shared_fixture: Path) -> None:
-    article = Article(shared_fixture.read_text(encoding="utf-8"), title="Trump and Musk on X")
-    musk = answer_question("what did Elon Musk say?", [article], limit=20)
-    trump = answer_question("what did Donald Trump say?", [article], limit=20)
-    musk_quotes = {q.quote for q in musk.quotes}
-    trump_quotes = {q.quote for q in trump.quotes}
-    assert any(q.startswith("There appears to be a massive DDOS attack") for q in musk_quotes)
-    assert any(q.startswith("Well, they're going to learn from this") for q in trump_quotes)
-    assert not musk_quotes & trump_quotes
-    assert not any(q.startswith("You’re the greatest cutter") for q in musk_quotes)
+def test_fixture_answer_keeps_harlan_and_voss_apart(messy_page: Path) -> None:
+    article = Article(messy_page.read_text(encoding="utf-8"), title="Harlan and Voss on the radio")
+    voss = answer_question("what did Ingrid Voss say?", [article], limit=20)
+    harlan = answer_question("what did Daniel Harlan say?", [article], limit=20)
+    voss_quotes = {q.quote for q in voss.quotes}
+    harlan_quotes = {q.quote for q in harlan.quotes}
+    assert any(q.startswith("You wrote that bond yourself") for q in voss_quotes)
+    assert any(q.startswith("There is a fault on our transmitter line") for q in harlan_quotes)
+    assert not voss_quotes & harlan_quotes
+    assert not any(q.startswith("You’re the best organizers") for q in voss_quotes)
 
 
 def test_ask_options_may_come_before_the_question(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""Quote extraction and attribution: marks, cues, pronouns, roles, partial quotes, the shared fixture."""
+"""Quote extraction and attribution: marks, cues, pronouns, roles, partial quotes, our messy page."""
 
 from __future__ import annotations
 
@@ -167,42 +167,35 @@ def test_quote_after_a_bare_but_continues_the_previous_speaker() -> None:
     assert rest.speaker == "Lee Zeldin"
 
 
-# -- the shared fixture: the acceptance case ------------------------------------------------------
+# -- our messy aggregated page: the acceptance case -------------------------------------------------
 
-TRUMP_SAID = [
-    "Well, they're going to learn from this",
-    "You’re the greatest cutter",
-    "I need an Elon Musk — I need somebody",
-    "Congratulations on breaking every record in the book tonight.",
-    "If I had not turned my head, I would not be talking to you right now",
-    "There's never been a country in history",
-    "I knew I was hit in the ear",
-    "Are you better off now than you were when I was president?",
+HARLAN_SAID = [
+    "Water is the lifeblood of this state",
+    "There is a fault on our transmitter line. Engineers are working on it now",
+    "If the fault continues, we will move the debate to the web stream",  # "he added": a pronoun
+    "No state in the West has wasted its water the way we have",
+    "You’re the best organizers I have ever seen",
+    "I need people like you in every county.",  # the second half of an interrupted quote
 ]
-MUSK_SAID = [
-    "There appears to be a massive DDOS attack on X. Working on shutting it down",
-    "Worst case, we will proceed with a smaller number of live listeners",
-    "I’ve not been very political before",
-    "America is at a fork in the road",
-    "There’s some real tough characters out there",
-    "Nobody is quite themselves in an interview",
-    "Free speech is the bedrock of a functioning democracy",
+VOSS_SAID = [
+    "You wrote that bond yourself, and you wrote it badly",  # "Voss told Harlan": not Harlan's
+    "The voters said no because they read it.",
+    "I’ve not been very patient with this process",
+    "Well, the cities are going to pay their share this time",
 ]
 OTHERS = {
-    "Both Trump and Musk want working-class people": "Shawn Fain",
-    "It’s disgusting, illegal, and totally predictable": "Shawn Fain",
-    "Elon Musk is a master of the media": "Jasmine Enberg",
-    "X has remained surprisingly resilient": "Jasmine Enberg",
-    "Not available????? I planned my whole day around this": "Glenn Beck",
-    "Please let Elon know we can’t join": "Bill Ackman",
+    "Both Harlan and Voss want the valley to pay for the cities": "Rosa Delgado",  # "Alliance President ..."
+    "It is insulting, it is wrong": "Rosa Delgado",
+    "Dead air????? I took the evening off for this": "Gil Brenner",  # cue after: "wrote ... Gil Brenner"
+    "Please tell the governor half the valley can’t hear it": "Nadia Sorensen",  # "... posted"
+    "Ingrid Voss is the most disciplined debater in the state": "Priya Raman",  # names Voss, said by Raman
+    "The governor's show has survived worse nights than this.": "Priya Raman",
 }
 
 
 @pytest.fixture(scope="module")
 def fixture_quotes() -> list[Quote]:
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
-    if not path.is_file():
-        pytest.skip("../shared/fixtures is not present")
+    path = Path(__file__).parent / "fixtures" / "articles" / "messy_page.txt"
     return extract_quotes(clean_text(path.read_text(encoding="utf-8")))
 
 
@@ -212,14 +205,14 @@ def speaker_of(quotes: list[Quote], start: str) -> str | None:
     return found[0].speaker
 
 
-@pytest.mark.parametrize("start", TRUMP_SAID)
-def test_fixture_trump_quotes_are_trumps(fixture_quotes: list[Quote], start: str) -> None:
-    assert speaker_of(fixture_quotes, start) == "Donald Trump"
+@pytest.mark.parametrize("start", HARLAN_SAID)
+def test_fixture_harlan_quotes_are_harlans(fixture_quotes: list[Quote], start: str) -> None:
+    assert speaker_of(fixture_quotes, start) == "Daniel Harlan"
 
 
-@pytest.mark.parametrize("start", MUSK_SAID)
-def test_fixture_musk_quotes_are_musks(fixture_quotes: list[Quote], start: str) -> None:
-    assert speaker_of(fixture_quotes, start) == "Elon Musk"
+@pytest.mark.parametrize("start", VOSS_SAID)
+def test_fixture_voss_quotes_are_vosss(fixture_quotes: list[Quote], start: str) -> None:
+    assert speaker_of(fixture_quotes, start) == "Ingrid Voss"
 
 
 @pytest.mark.parametrize(("start", "speaker"), sorted(OTHERS.items()))
@@ -228,25 +221,25 @@ def test_fixture_other_speakers(fixture_quotes: list[Quote], start: str, speaker
 
 
 def test_fixture_partial_quotes(fixture_quotes: list[Quote]) -> None:
-    moving = next(q for q in fixture_quotes if q.quote == "incredibly moving")
-    assert moving.partial and moving.speaker == "Elon Musk"
-    harris = next(q for q in fixture_quotes if q.quote.startswith("Trump’s entire campaign"))
-    assert harris.speaker not in ("Donald Trump", "Elon Musk")  # Harris' campaign said it
+    reckless = next(q for q in fixture_quotes if q.quote == "deeply irresponsible")
+    assert reckless.partial and reckless.speaker == "Ingrid Voss"  # "She called the governor's plan ..."
+    complaint = next(q for q in fixture_quotes if q.quote.startswith("used a public broadcast"))
+    assert complaint.partial and complaint.speaker not in ("Daniel Harlan", "Ingrid Voss")  # the Alliance said it
 
 
 # -- the command ----------------------------------------------------------------------------------
 
 
 def test_quotes_command_json_offsets_index_the_cleaned_text(
-    shared_fixture: Path, capsys: pytest.CaptureFixture[str]
+    messy_page: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["quotes", str(shared_fixture), "--json"]) == 0
+    assert main(["quotes", str(messy_page), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    cleaned = clean_text(shared_fixture.read_text(encoding="utf-8"))
+    cleaned = clean_text(messy_page.read_text(encoding="utf-8"))
     assert rows and set(rows[0]) == {"speaker", "quote", "start", "end", "partial"}
     assert all(cleaned[r["start"]:r["end"]] == r["quote"] for r in rows)
-    assert {"speaker": "Donald Trump", "quote": "Well, they're going to learn from this"}.items() <= next(
-        r for r in rows if r["quote"].startswith("Well, they're")).items()
+    assert {"speaker": "Ingrid Voss", "quote": "Well, the cities are going to pay their share this time"}.items() <= next(
+        r for r in rows if r["quote"].startswith("Well, the cities")).items()
 
 
 def test_quotes_command_plain_output_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

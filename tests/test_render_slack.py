@@ -116,6 +116,8 @@ def test_notice_keeps_service_channel_links_but_escapes_the_rest() -> None:
 def test_links_we_build_are_safe() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("https://x.example/a|b<c>d e&f") == "https://x.example/a%7Cb%3Cc%3Ed%20e&amp;f"
+    assert safe_url("https://x](http://evil.example)/a") is None  # urlsplit raises on a "]" in the host
+    assert safe_url("javascript://%0aa](http://evil.example)") is None
     assert link("ftp://x.example/", "Label <!here>") == "Label &lt;!here&gt;"
     assert link("https://x.example/", "A & B") == "<https://x.example/|A &amp; B>"
     assert link("https://x.example/" + "a" * 5000, "Long") == "Long"

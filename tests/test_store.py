@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dbtest import reset_database
+from dbtest import postgres_url, reset_database
 from sqlalchemy import inspect, text
 
 from bot.articles.models import Article
@@ -32,9 +32,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"
     else:
-        url = os.environ.get("BRIEFBOT_TEST_DATABASE_URL", "")
-        if not url:
-            pytest.skip("BRIEFBOT_TEST_DATABASE_URL not set")
+        url = postgres_url()  # skips, saying why, without a PostgreSQL server
     s = Store(url)
     if request.param == "postgres":
         with s.engine.begin() as conn:

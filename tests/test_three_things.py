@@ -1,5 +1,5 @@
 """Grounded "three things to know": the grounding check on hand-written points, the extractive path on
-the shared messy fixture, and the abstractive path with canned model answers (hallucinations, repeats,
+our own messy aggregated page, and the abstractive path with canned model answers (hallucinations, repeats,
 timeouts, errors) and with a tiny real model."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from summarizers.methods.three_things import (
 from summarizers.segment import split_sentences
 from summarizers.types import ThreeThings
 
-FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "trump_musk_x_conversation.txt"
+FIXTURE = Path(__file__).parent / "fixtures" / "articles" / "messy_page.txt"  # our own messy page
 
 SOURCES = [
     "Musk, it should be noted, has endorsed Trump for president and reportedly pledged to commit about "
@@ -42,12 +42,14 @@ SOURCES = [
 GROUNDED = "Musk pledged about $45 million a month to a pro-Trump super PAC."
 INVENTED_NAME = "Trump told Musk that 20 million people crossed the border under President Obama."
 REPEAT = "Musk reportedly pledged about $45 million a month to a new super PAC backing Trump."
+# The same three kinds of model answer, about our messy page.
+PAGE_GROUNDED = "The farm bureau pledged about $3 million a month to a pro-Voss committee."
+PAGE_INVENTED = "Harlan told Voss that 2 million acres went dry under Governor Whitfield."
+PAGE_REPEAT = "The farm bureau reportedly pledged about $3 million a month to a new committee backing Voss."
 
 
 @pytest.fixture(scope="module")
 def article() -> str:
-    if not FIXTURE.is_file():
-        pytest.skip("../shared/fixtures is not present")
     return clean_text(FIXTURE.read_text(encoding="utf-8"))
 
 
@@ -162,8 +164,8 @@ def test_bullets_are_parsed_whatever_the_style() -> None:
 
 def test_points_align_to_their_supporting_sentence(article: str) -> None:
     sentences = split_sentences(article)
-    sources, support = align(GROUNDED, sentences)
-    assert any("$45 million a month" in s.text for s in sources)
+    sources, support = align(PAGE_GROUNDED, sentences)
+    assert any("$3 million a month" in s.text for s in sources)
     assert support >= 0.8
 
 
@@ -171,7 +173,7 @@ def test_points_align_to_their_supporting_sentence(article: str) -> None:
 
 
 def test_extractive_three_things_on_the_messy_fixture(article: str) -> None:
-    result = three_things(article, title="Trump and Musk discuss 2024 election in live conversation on X")
+    result = three_things(article, title="Harlan and Voss clash over water rights in live radio debate")
     assert len(result.points) == 3 and result.note is None and result.model is None
     assert all(p.method == "extractive" for p in result.points)
     assert_well_formed(result, article)
@@ -196,28 +198,28 @@ def test_hallucinated_and_repeated_points_are_replaced(
     article: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     model = CannedModel(
-        f"Here are three things to know:\n- {GROUNDED}\n- {INVENTED_NAME}\n- {REPEAT}\n- Extra."
+        f"Here are three things to know:\n- {PAGE_GROUNDED}\n- {PAGE_INVENTED}\n- {PAGE_REPEAT}\n- Extra."
     )
     with caplog.at_level(logging.INFO, logger="summarizers.methods.three_things"):
-        result = three_things(article, title="Trump and Musk on X", model=model)  # type: ignore[arg-type]
+        result = three_things(article, title="Harlan and Voss on the radio", model=model)  # type: ignore[arg-type]
     assert [p.method for p in result.points] == ["abstractive", "extractive", "extractive"]
-    assert result.points[0].text == GROUNDED
-    assert any("$45 million a month" in s.text for s in result.points[0].sources)
+    assert result.points[0].text == PAGE_GROUNDED
+    assert any("$3 million a month" in s.text for s in result.points[0].sources)
     assert result.model == "canned-test-model" and result.note is None
-    assert not any("Obama" in p.text for p in result.points)
+    assert not any("Whitfield" in p.text for p in result.points)
     assert_well_formed(result, article)
-    assert "Obama" in caplog.text and "repeats an earlier point" in caplog.text
+    assert "Whitfield" in caplog.text and "repeats an earlier point" in caplog.text
 
 
 def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None:
-    model = CannedModel(f"- {GROUNDED}")
-    result = three_things(article, title="Trump and Musk on X", model=model)  # type: ignore[arg-type]
+    model = CannedModel(f"- {PAGE_GROUNDED}")
+    result = three_things(article, title="Harlan and Voss on the radio", model=model)  # type: ignore[arg-type]
     assert model.system == SYSTEM == "Use only facts stated in the article."
     prompt = model.prompts[0]
-    assert prompt.startswith("Title: Trump and Musk on X\n\nArticle:\n")
+    assert prompt.startswith("Title: Harlan and Voss on the radio\n\nArticle:\n")
     context = prompt.split("Article:\n", 1)[1].rsplit("\n\nWrite exactly three", 1)[0]
     assert 100 < len(context.split()) <= CONTEXT_TOKENS
-    assert context.startswith("As X’s owner and most followed user")  # the lead is always in
+    assert context.startswith("As the state's longest-serving governor")  # the lead is always in
     # The fixture is several stories pasted together: the context samples all of it, not the opening.
     sentences = [s for s in split_sentences(article) if s.text in context]
     assert sentences[-1].start > 0.75 * len(article)
@@ -226,12 +228,12 @@ def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None
 
 
 def test_headline_is_taken_from_the_first_line(article: str) -> None:
-    assert headline(article) == "Trump and Musk discuss 2024 election in live conversation on X"
+    assert headline(article) == "Harlan and Voss clash over water rights in live radio debate"
     assert headline("The senate passed the bill.\n\nIt did.") is None  # a sentence, not a headline
     assert headline("Senate passes budget") is None  # no body: nothing to title
-    model = CannedModel(f"- {GROUNDED}")
+    model = CannedModel(f"- {PAGE_GROUNDED}")
     three_things(article, model=model)  # type: ignore[arg-type]
-    assert model.prompts[0].startswith("Title: Trump and Musk discuss 2024 election")
+    assert model.prompts[0].startswith("Title: Harlan and Voss clash over water rights")
 
 
 def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str) -> None:
@@ -264,11 +266,11 @@ def test_with_a_tiny_real_model(article: str, tmp_path: Path) -> None:
 
 
 def test_seq2seq_models_get_the_text_without_an_instruction(article: str, tmp_path: Path) -> None:
-    canned = CannedModel(f"{GROUNDED} {INVENTED_NAME}")
+    canned = CannedModel(f"{PAGE_GROUNDED} {PAGE_INVENTED}")
     canned.kind = "seq2seq"
-    result = three_things(article, title="Trump and Musk on X", model=canned)  # type: ignore[arg-type]
-    assert canned.prompts[0].startswith("Trump and Musk on X. ") and "bullet" not in canned.prompts[0]
-    assert result.points[0].text == GROUNDED and result.points[0].method == "abstractive"
+    result = three_things(article, title="Harlan and Voss on the radio", model=canned)  # type: ignore[arg-type]
+    assert canned.prompts[0].startswith("Harlan and Voss on the radio. ") and "bullet" not in canned.prompts[0]
+    assert result.points[0].text == PAGE_GROUNDED and result.points[0].method == "abstractive"
     assert_well_formed(result, article)
     model = load_model(str(tiny_seq2seq_model(tmp_path / "bart", max_positions=512)), device="cpu")
     real = three_things(article, model=model, max_new_tokens=24)

@@ -105,25 +105,86 @@ def _plausibility(text: str) -> float:
     return good / len(sample)
 
 
+_WORD_RUN = re.compile(r"[^\W\d_]{2,}")
+_COMPAT_FORMS = ("<isolated>", "<initial>", "<medial>", "<final>", "<narrow>")
+_ALPHABETS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "ARMENIAN", "GEORGIAN"})
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "?").split(" ", 1)[0]
+
+
+def _mojibake_word(word: str) -> bool:
+    """A word no real text has: a lower-case letter followed by a capital among non-ASCII letters
+    ("яюГ", "ÿþÃ"), or letters of two alphabets ("Москwа" is one, but "Ðœ" mixes Latin with nothing)."""
+    if word.isascii():
+        return False
+    for a, b in zip(word, word[1:], strict=False):
+        if a.islower() and b.isupper() and not (a.isascii() and b.isascii()):
+            return True
+    scripts = {_script(c) for c in word} & _ALPHABETS
+    return len(scripts) > 1
+
+
+def _reads_as_text(text: str) -> bool:
+    """Whether a non-UTF-8 decoding reads as text in one encoding, not as the garbage a wrong guess makes.
+
+    Checks, on a sample: almost every character is a letter, digit, space or punctuation (`_plausibility`);
+    no Arabic presentation forms or half-width katakana (compatibility characters that text editors never
+    produce, but that decoding random bytes with cp1256 or Shift-JIS does); no word with a capital after a
+    lower-case letter or mixing two alphabets. Invalid UTF-8 in English text ("\\xff\\xfe\\xc3(") decodes
+    in cp1251 to "яюГ(" and in cp1252 to "ÿþÃ(": both fail here, so it is refused, not stored as mojibake.
+    """
+    sample = text[:_PLAUSIBILITY_SAMPLE]
+    if _plausibility(sample) < _MIN_PLAUSIBLE:
+        return False
+    if any(not ch.isascii() and unicodedata.decomposition(ch).startswith(_COMPAT_FORMS) for ch in sample):
+        return False
+    return not any(_mojibake_word(m.group()) for m in _WORD_RUN.finditer(sample))
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_broken_utf8(data: bytes, first_bad: int) -> None:
+    """UTF-8 text with invalid bytes in it is corrupted UTF-8, not another encoding: refuse it.
+
+    Text in a legacy encoding (cp1252, cp1251) almost never contains valid UTF-8 multi-byte sequences;
+    when at least as many are valid as invalid, guessing another encoding would only make mojibake of
+    the valid ones.
+    """
+    sample = data[:1_000_000]
+    valid = len(_UTF8_MULTIBYTE.findall(sample))
+    invalid = sample.decode("utf-8", "replace").count("\ufffd")
+    if valid and valid >= invalid:
+        raise LoadError(f"not valid UTF-8: {invalid} invalid byte sequence(s), the first at byte {first_bad}")
+
+
 def decode_text(data: bytes, *, declared: str | None = None) -> str:
     """Decode bytes as text: BOM, then UTF-8, then a declared charset, then a checked guess.
 
-    Raises LoadError for binary data (NUL bytes) and for bytes whose best guess does not read as text,
+    Raises LoadError for binary data (NUL bytes), for a byte-order mark followed by bytes that are not
+    UTF-16 text, and for bytes that are not UTF-8 and read as text in no other encoding (`_reads_as_text`),
     because silently ingesting mojibake would poison summaries and quotes downstream.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise LoadError("not valid UTF-16 text despite its byte-order mark") from exc
+        if not _reads_as_text(text):
+            raise LoadError("not valid UTF-16 text despite its byte-order mark (binary or corrupted file?)")
+        return text
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data[:_SNIFF_BYTES] or b"\x00" in data[-_SNIFF_BYTES:]:
         raise LoadError("binary file (contains NUL bytes), not text")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if not declared:
+        _refuse_broken_utf8(data, first_bad)
     candidates: list[str] = []
     if declared:
         candidates.append(declared)
@@ -136,7 +197,7 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        if _plausibility(text) >= _MIN_PLAUSIBLE:
+        if _reads_as_text(text):
             log.info("input is not UTF-8; decoded as %s", encoding)
             return text
     raise LoadError("not UTF-8 text, and no other encoding gives plausible text (binary or corrupted file?)")
@@ -279,12 +340,12 @@ def extract_html(data: bytes | str, url: str | None = None) -> Document:
 def _record_to_document(record: object, where: str) -> Document:
     """One JSON object -> Document; LoadError names the record so the user can fix that line."""
     if not isinstance(record, dict):
-        raise LoadError(f"{where}: expected a JSON object, got {type(record).__name__}")
+        raise LoadError(f"{where}: expected a JSON object, got {_json_type(record)}")
     text = record.get("text")
     if text is None:
         raise LoadError(f"{where}: missing 'text' field")
     if not isinstance(text, str):
-        raise LoadError(f"{where}: 'text' must be a string, got {type(text).__name__}")
+        raise LoadError(f"{where}: 'text' must be a string, got {_json_type(text)}")
     if not text.strip():
         raise LoadError(f"{where}: 'text' is empty")
     published = parse_date(record.get("published"))
@@ -293,13 +354,49 @@ def _record_to_document(record: object, where: str) -> Document:
 
     def opt(key: str) -> str | None:
         value = record.get(key)
-        return str(value).strip() or None if value is not None else None
+        if value is None:
+            return None
+        if not isinstance(value, str):  # never store a list or object as its Python text
+            raise LoadError(f"{where}: {key!r} must be a string, got {_json_type(value)}")
+        return value.strip() or None
 
     extra: dict[str, object] = {}
-    if record.get("id") is not None:
-        extra["record_id"] = record["id"]
+    record_id = record.get("id")
+    if record_id is not None:
+        if not isinstance(record_id, str | int) or isinstance(record_id, bool):
+            raise LoadError(f"{where}: 'id' must be a string or an integer, got {_json_type(record_id)}")
+        extra["record_id"] = record_id
     return Document(text=text, title=opt("title") or "", url=opt("url"), source=opt("source"),
                     published=published, extra=extra)
+
+
+def _json_type(value: object) -> str:
+    """JSON's name for a parsed value's type, for messages a user who wrote JSON understands."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _json_loads(text: str) -> object:
+    """json.loads, with nesting too deep for the parser (200,000 "[") as a JSONDecodeError-like reason."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise _TooDeep("nested too deeply") from exc
+
+
+class _TooDeep(ValueError):
+    """JSON nesting deeper than Python's parser recursion allows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,14 +429,16 @@ def _collect(records: Iterator[tuple[str, object]]) -> Loaded:
 def parse_json(text: str) -> Loaded:
     """A JSON object or a list of objects, each with `text` and optional title/url/published/source."""
     try:
-        data = json.loads(text)
+        data = _json_loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except _TooDeep as exc:
+        raise LoadError(f"not usable JSON: {exc}") from exc
     if isinstance(data, dict):
         return _collect(iter([("record 1", data)]))
     if isinstance(data, list):
         return _collect((f"record {i}", item) for i, item in enumerate(data, start=1))
-    raise LoadError(f"expected a JSON object or a list of objects, got {type(data).__name__}")
+    raise LoadError(f"expected a JSON object or a list of objects, got {_json_type(data)}")
 
 
 def parse_jsonl(text: str) -> Loaded:
@@ -350,9 +449,11 @@ def parse_jsonl(text: str) -> Loaded:
             if not line.strip():
                 continue
             try:
-                yield f"line {lineno}", json.loads(line)
+                yield f"line {lineno}", _json_loads(line)
             except json.JSONDecodeError as exc:
                 yield f"line {lineno}", _BadLine(exc.msg)
+            except _TooDeep as exc:
+                yield f"line {lineno}", _BadLine(str(exc))
 
     return _collect(records())
 

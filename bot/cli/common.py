@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from bot.articles.loaders import LoadError, decode_text
 from bot.articles.models import Article
 from bot.cli import CliError
 from bot.settings import Settings, get_settings
@@ -68,9 +69,14 @@ def positive_int(value: str) -> int:
 
 def read_text_input(source: str) -> str:
     """A text file's contents, or stdin for "-"; a file over the configured size limit is refused
-    rather than half-read, and a directory or unreadable path is a one-line error."""
+    rather than half-read, and a directory or unreadable path is a one-line error.
+
+    Bytes are decoded by `decode_text`, the check `ingest` uses: binary input (`/bin/ls`) and invalid
+    UTF-8 are refused with the same reason there and here, never summarised as junk.
+    """
     if source == "-":
-        return sys.stdin.read()
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        return _decoded(raw, "stdin")
     path = Path(source)
     limit = settings().max_article_bytes
     try:
@@ -78,9 +84,17 @@ def read_text_input(source: str) -> str:
             raise CliError(f"{source} is a directory; give one text file")
         if path.stat().st_size > limit:
             raise CliError(f"{source} is larger than max_article_bytes ({limit:,} bytes)")
-        return path.read_text(encoding="utf-8", errors="replace")
+        return _decoded(path.read_bytes(), source)
     except OSError as exc:
         raise CliError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def _decoded(data: bytes, source: str) -> str:
+    try:
+        return decode_text(data)
+    except LoadError as exc:
+        log.info("refused %s: %s", source, exc)
+        raise CliError(f"{source}: {exc}") from exc
 
 
 def out(text: str) -> None:
