@@ -253,3 +253,27 @@ def test_cli_digest_json_lists_stories_with_outlets_and_since(tmp_path: Path,
     assert code == 0 and "No new stories" in out
     code, out, _ = _run(["digest", "--since", "2000-01-01", "--format", "json"], capsys)
     assert code == 0 and len(json.loads(out)["stories"]) == 3
+
+
+def test_intake_stores_a_changed_page_as_an_update_and_places_it_again(store: Store) -> None:
+    from bot.articles.ingest import LoadResult
+    from bot.briefing.intake import intake
+    from bot.settings import Settings
+
+    pages = {"https://one.example/a": art(A1, "Senate passes package", url="https://one.example/a"),
+             "https://one.example/b": art(B1, "Ortiz resigns", url="https://one.example/b")}
+
+    def load(url: str) -> list[LoadResult]:
+        return [LoadResult(url, [pages[url]])]
+
+    settings = Settings(database_url=store.url)
+    first = list(intake(list(pages), store, settings, load=load))
+    a_story = first[0].stored[0][1].story_id
+    b_story = first[1].stored[0][1].story_id
+    pages["https://one.example/a"] = art(B2, "Governor quits", url="https://one.example/a")  # page rewritten
+    [again] = intake(["https://one.example/a"], store, settings, load=load)
+    [(_, outcome)] = again.stored
+    assert outcome.status == "updated" and outcome.story_id == b_story != a_story
+    assert store.stories_by_ids([a_story or 0]) == []  # the emptied story is gone
+    [unchanged] = intake(["https://one.example/b"], store, settings, load=load)
+    assert unchanged.stored[0][1].status == "duplicate"
