@@ -201,3 +201,9 @@ def test_blocks_only_use_known_block_types() -> None:
     messages = render(Digest(heading="h", stories=(story(1),), generated_at=NOW, notices=("note",)))
     kinds = [b["type"] for m in messages for b in m.blocks]
     assert kinds == ["header", "context", "section", "context"]
+
+
+def test_a_url_urlsplit_rejects_is_shown_as_text_not_a_crash() -> None:
+    from bot.render.slack import link
+
+    assert link("https://[evil.example/x", "Outlet") == "Outlet"

@@ -45,8 +45,21 @@ class Intake:
 
     @property
     def new(self) -> list[Article]:
-        """Articles stored by this intake (not duplicates)."""
+        """Articles stored (or updated) by this intake, not duplicates."""
         return [a for a, o in self.stored if o.status != "duplicate"]
+
+
+def _store(store: Store, article: Article, origin: ArticleOrigin | None) -> AddOutcome:
+    """Add the article; a known URL with new text (a corrected or updated page) replaces the stored text
+    and is placed in its story again, since the update may be a different event's page now."""
+    outcome = store.add_article(article, origin=origin)
+    if outcome.status != "duplicate" or not outcome.id or not article.url:
+        return outcome
+    known = store.get_article(outcome.id)
+    if known is None or known.content_hash == article.content_hash or known.url is None:
+        return outcome
+    log.info("article #%d changed at %s; storing the new text", outcome.id, article.url)
+    return store.update_article(outcome.id, text=article.text, title=article.title or None)
 
 
 def intake(inputs: Sequence[str], store: Store, settings: Settings, *, load: Loader | None = None,
@@ -73,7 +86,7 @@ def intake(inputs: Sequence[str], store: Store, settings: Settings, *, load: Loa
         stored: list[tuple[Article, AddOutcome]] = []
         try:
             for article in result.articles:
-                outcome = store.add_article(article, origin=origin)
+                outcome = _store(store, article, origin)
                 if article.id is None and outcome.id:  # a duplicate: point at the stored copy
                     article.id, article.story_id = outcome.id, outcome.story_id
                 stored.append((article, outcome))

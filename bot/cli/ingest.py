@@ -39,7 +39,8 @@ def ingest(inputs: list[str], store: Store) -> tuple[int, int, int]:
             else:
                 added += 1
                 extra = f" ({outcome.reason})" if outcome.reason else ""
-                out(f"added   #{outcome.id} {article.label} → story #{outcome.story_id}{extra}")
+                verb = "updated" if outcome.status == "updated" else "added  "
+                out(f"{verb} #{outcome.id} {article.label} → story #{outcome.story_id}{extra}")
     return added, skipped, failed
 
 

@@ -24,6 +24,7 @@ def to_dict(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Digest):  # points in the same shape as `summarize --method three-things --json`
         for story, out in zip(reply.stories, data["stories"], strict=True):
             out["points"] = [p.as_dict() for p in story.points]
+            out["outlet_count"] = len(story.outlets)
     return data
 
 

@@ -170,12 +170,16 @@ class Store:
     def update_article(self, article_id: int, *, text: str, title: str | None = None) -> AddOutcome:
         """Replace a stored article's text (a correction, an updated page) and place it again: it may
         leave its story for another one. The old story's signature is rebuilt from its other articles."""
+        chash = Article(text=text).content_hash
         with self._index_lock, self.session() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
                 raise KeyError(article_id)
+            other = s.scalar(select(ArticleRow.id).where(ArticleRow.content_hash == chash, ArticleRow.id != article_id))
+            if other is not None:  # the new text is another stored article's: nothing to update
+                return AddOutcome("duplicate", other, f"same text as article #{other}", row.story_id)
             old_story = row.story_id
-            row.text, row.content_hash = text, Article(text=text).content_hash
+            row.text, row.content_hash = text, chash
             if title is not None:
                 row.title = title
             row.story_id = None

@@ -26,8 +26,10 @@ from bot.stories.features import ArticleFeatures, article_features
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=3)  # an article never joins a story whose dates are further away than this
-THRESHOLD = 0.30  # cosine at which a same-day article joins a story
-GAP_PENALTY = 0.12  # added to the threshold per day between the article and the story's dates
+THRESHOLD = 0.18  # cosine at which a same-day article joins a story (tuned on benchmarks/eval_stories.py)
+GAP_PENALTY = 0.20  # added to the threshold per day between the article and the story's dates
+DAY_CONFLICT = 0.2  # added to the threshold when the article and the story name different event days
+SMALL_INDEX, SMALL_INDEX_EXTRA = 10, 0.05  # below 10 stories the threshold rises, up to +0.05 when empty
 SIGNATURE_TERMS = 80  # terms kept per story signature (by summed weight)
 QUERY_TERMS = 12  # an article's rarest-weighted terms used to look up candidate stories
 MAX_CANDIDATES = 40  # candidate stories scored per placement, most shared query terms first
@@ -43,6 +45,7 @@ class StorySignature:
     count: int = 0
     first: datetime | None = None
     last: datetime | None = None
+    days: set[str] = field(default_factory=set)
 
     def add(self, features: ArticleFeatures) -> None:
         for term, weight in features.terms.items():
@@ -50,19 +53,21 @@ class StorySignature:
         if len(self.terms) > SIGNATURE_TERMS:
             self.terms = dict(heapq.nlargest(SIGNATURE_TERMS, self.terms.items(), key=lambda kv: kv[1]))
         self.count += 1
+        self.days |= features.days
         if features.when is not None:
             self.first = features.when if self.first is None else min(self.first, features.when)
             self.last = features.when if self.last is None else max(self.last, features.when)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"terms": {t: round(w, 3) for t, w in self.terms.items()}, "count": self.count}
+        return {"terms": {t: round(w, 3) for t, w in self.terms.items()}, "count": self.count,
+                "days": sorted(self.days)}
 
     @classmethod
     def from_dict(cls, story_id: int, data: dict[str, Any], first: datetime | None,
                   last: datetime | None) -> StorySignature:
         terms = data.get("terms") if isinstance(data, dict) else None
         return cls(story_id, {str(k): float(v) for k, v in (terms or {}).items()}, int(data.get("count", 0) or 0),
-                   first, last)
+                   first, last, {str(d) for d in data.get("days") or ()})
 
     def gap_days(self, when: datetime | None) -> float:
         """Days between `when` and the story's date range (0 inside it or when a date is unknown)."""
@@ -88,12 +93,16 @@ class StoryIndex:
     store serialises placements."""
 
     def __init__(self, *, threshold: float = THRESHOLD, gap_penalty: float = GAP_PENALTY,
-                 window: timedelta = WINDOW) -> None:
+                 window: timedelta = WINDOW, day_conflict: float = DAY_CONFLICT) -> None:
         self.threshold = threshold
+        self.day_conflict = day_conflict
         self.gap_penalty = gap_penalty
         self.window = window
         self._stories: dict[int, StorySignature] = {}
         self._postings: dict[str, set[int]] = {}
+        self._idf: dict[str, float] = {}  # memo, cleared as the index grows (IDF drifts slowly)
+        self._idf_size = 0
+        self._norms: dict[int, float] = {}  # each signature's IDF-weighted length, under the memoised IDF
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -105,8 +114,19 @@ class StoryIndex:
         return self._stories.get(story_id)
 
     def idf(self, term: str) -> float:
-        df = len(self._postings.get(term, ()))
-        return math.log((len(self._stories) + 1) / (df + 1)) + 1.0
+        value = self._idf.get(term)
+        if value is None:
+            df = len(self._postings.get(term, ()))
+            value = self._idf[term] = math.log((len(self._stories) + 1) / (df + 1)) + 1.0
+        return value
+
+    def _refresh_idf(self) -> None:
+        """Forget memoised IDF once the index has grown by 2% since last time (exact while it is small)."""
+        n = len(self._stories)
+        if abs(n - self._idf_size) > self._idf_size // 50:
+            self._idf.clear()
+            self._norms.clear()
+            self._idf_size = n
 
     def put(self, signature: StorySignature) -> None:
         """Add or replace a story's signature (after loading it, or after recomputing it)."""
@@ -117,6 +137,7 @@ class StoryIndex:
 
     def drop(self, story_id: int) -> None:
         old = self._stories.pop(story_id, None)
+        self._norms.pop(story_id, None)
         if old is None:
             return
         for term in old.terms:
@@ -141,6 +162,7 @@ class StoryIndex:
         """The story this article reports, or `Placement(None)` when it starts a new one."""
         if not features.terms or not self._stories:
             return Placement(None)
+        self._refresh_idf()
         weighted = {t: w * self.idf(t) for t, w in features.terms.items()}
         norm = math.sqrt(sum(v * v for v in weighted.values()))
         if norm == 0:
@@ -153,6 +175,9 @@ class StoryIndex:
                 continue
             for sid in ids:
                 hits[sid] = hits.get(sid, 0) + 1
+        # With few stories stored, IDF cannot tell a generic word ("Senate", "vote") from a telling one,
+        # so a young index asks for more similarity, fading out by SMALL_INDEX stories.
+        young = SMALL_INDEX_EXTRA * max(0.0, 1.0 - len(self._stories) / SMALL_INDEX)
         best = Placement(None)
         best_margin = 0.0
         for sid in heapq.nlargest(MAX_CANDIDATES, hits, key=lambda k: (hits[k], k)):
@@ -163,21 +188,24 @@ class StoryIndex:
             if features.anchors and not any(t in sig.terms for t in features.anchors):
                 continue
             score = self._cosine(weighted, norm, sig)
-            margin = score - (self.threshold + self.gap_penalty * gap)
+            needed = self.threshold + self.gap_penalty * gap + young
+            if features.days and sig.days and not features.days & sig.days:
+                needed += self.day_conflict  # the text says it happened on another day
+            margin = score - needed
             if margin >= 0 and (best.story_id is None or margin > best_margin):
                 best, best_margin = Placement(sid, score), margin
         return best
 
     def _cosine(self, weighted: dict[str, float], norm: float, sig: StorySignature) -> float:
-        dot = 0.0
-        sq = 0.0
-        for term, w in sig.terms.items():
-            v = w * self.idf(term)
-            sq += v * v
-            a = weighted.get(term)
-            if a is not None:
-                dot += a * v
-        return dot / (norm * math.sqrt(sq)) if sq else 0.0
+        length = self._norms.get(sig.story_id)
+        if length is None:
+            idf = self.idf
+            length = self._norms[sig.story_id] = math.sqrt(sum((w * idf(t)) ** 2 for t, w in sig.terms.items()))
+        if not length:
+            return 0.0
+        terms = sig.terms
+        dot = sum(a * terms[t] * self.idf(t) for t, a in weighted.items() if t in terms)
+        return dot / (norm * length)
 
 
 def _identity_keys(article: Article) -> set[str]:
@@ -190,7 +218,7 @@ def _identity_keys(article: Article) -> set[str]:
 def cluster_articles(articles: Sequence[Article], index: StoryIndex | None = None) -> list[list[int]]:
     """Cluster articles from scratch by placing them one by one in date order (the same placement the
     store does); returns groups of indexes into `articles`, in order of each group's first article."""
-    index = index or StoryIndex()
+    index = index if index is not None else StoryIndex()
     epoch = datetime.min.replace(tzinfo=UTC)
     order = sorted(range(len(articles)), key=lambda i: (articles[i].published or epoch, i))
     group_of: dict[int, int] = {}

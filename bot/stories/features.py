@@ -12,7 +12,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.articles.models import Article
 from summarizers.methods.extractive import STOP_WORDS, stem_word
@@ -24,7 +25,6 @@ TITLE_WEIGHT = 1.0  # added to a word's weight when it is also in the headline
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d[\d,.]*(?:%|bn|m|k)?", re.UNICODE)
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]+)*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\s*)$")
 # Words every political story uses: they say nothing about which event this is.
 NEWS_WORDS = frozenset({
     "said", "say", "says", "told", "tell", "according", "mr", "mrs", "ms", "dr", "year", "years", "week",
@@ -46,6 +46,7 @@ class ArticleFeatures:
     terms: dict[str, float]
     when: datetime | None
     anchors: frozenset[str] = frozenset()
+    days: frozenset[str] = frozenset()  # ISO dates the text says things happened ("on Tuesday")
 
 
 def _number(token: str) -> str | None:
@@ -55,6 +56,18 @@ def _number(token: str) -> str | None:
     if len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
         return None  # a year: shared by every story of that year
     return digits.replace(",", "")
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    i = at - 1
+    while i >= 0 and text[i] in " \t\"“‘'(":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n:"
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    return stem_word(word)
 
 
 def _entities(text: str) -> list[str]:
@@ -67,16 +80,43 @@ def _entities(text: str) -> list[str]:
             w = words[0].lower().rstrip(".")
             if w in ENTITY_STOP or w in STOP_WORDS or w in NEWS_WORDS:
                 continue
-            if _SENTENCE_START.search(text[:m.start()]) and w in _COMMON_CAPS:
+            if w in _COMMON_CAPS and _starts_sentence(text, m.start()):
                 continue
         while words and words[0].lower() in ENTITY_STOP:
             words = words[1:]
-        if words:
-            found.append(" ".join(stem_word(w) for w in words))
+        stems = [_stem(w) for w in words]
+        if 0 < len(stems) <= 2:
+            found.append(" ".join(stems))
+        # "Mid-Bedfordshire MP Jonathan Sayeed" and "Jonathan Sayeed, the MP for ..." must share a name:
+        # a long capitalised run counts as its word pairs.
+        found.extend(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False) if len(stems) > 2)
     return found
 
 
 _COMMON_CAPS = STOP_WORDS | NEWS_WORDS | ENTITY_STOP
+
+
+_WEEKDAY = re.compile(r"\b(next\s+|last\s+)?(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_DAYS_BACK = 6
+
+
+def event_days(text: str, when: datetime | None) -> frozenset[str]:
+    """The dates weekday mentions point at, counted back from the article's date: "arrested on Tuesday"
+    in a Wednesday paper is the day before. Rewrites of one event name the same day; the same figure's
+    next move names another. "next Friday" is skipped; an unknown article date gives no days."""
+    if when is None:
+        return frozenset()
+    days = set()
+    for m in _WEEKDAY.finditer(text):
+        if m.group(1) and m.group(1).lower().startswith("next"):
+            continue
+        back = (when.weekday() - _WEEKDAYS.index(m.group(2).lower())) % 7
+        if m.group(1):  # "last Tuesday": at least a day back
+            back = back or 7
+        if back <= MAX_DAYS_BACK:
+            days.add((when - timedelta(days=back)).date().isoformat())
+    return frozenset(days)
 
 
 def article_features(article: Article, *, when: datetime | None = None) -> ArticleFeatures:
@@ -91,14 +131,14 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
                 if num:
                     counts["n:" + num] += 1
                 continue
-            w = stem_word(token)
+            w = _stem(token)
             if len(w) < 3 or w in STOP_WORDS or w in NEWS_WORDS:
                 continue
             counts["w:" + w] += 1
     for phrase in _entities(title) + _entities(text):
         if phrase not in _DAY_NAMES:
             counts["e:" + phrase] += 1
-    title_words = {"w:" + stem_word(t) for t in _WORD.findall(title)}
+    title_words = {"w:" + _stem(t) for t in _WORD.findall(title)}
     terms: dict[str, float] = {}
     for term, n in counts.items():
         weight = 1.0 + math.log(n)
@@ -111,4 +151,5 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
         terms[term] = weight
     anchors = frozenset(t for t in terms if t.startswith("e:") or t in title_words
                         or (t.startswith("n:") and sum(c.isdigit() for c in t) >= 2))
-    return ArticleFeatures(terms, when if when is not None else article.published, anchors)
+    when = when if when is not None else article.published
+    return ArticleFeatures(terms, when, anchors, event_days(f"{title}\n{text}", when))
