@@ -5,9 +5,10 @@ and learn where they differ, instead of one outlet's version presented as the st
 
 * every point cites each outlet whose own text supports it (`Citation`: the article and the sentences,
   with offsets into that article, as `Point.sources` for one article). An outlet is cited only when its
-  sentences cover the point's content words (`three_things.align`, MIN_SUPPORT) and contain every name
-  and number the point states (`grounding.unsupported_terms`), so an outlet giving a different figure
-  is never cited for it;
+  sentences cover the point's content words (`three_things.align`, MIN_SUPPORT), contain every name
+  and number the point states, and do not negate it or change its time (`verify.check_point`; a
+  model's point must also keep roles and hedges), so an outlet giving a different figure or the
+  opposite claim is never cited for it;
 * extractive path (no model): each article's usable sentences are ranked by the extractive ranker;
   a sentence scores by its rank in its article, plus LEAD_WEIGHT for an article's first sentence,
   plus AGREEMENT_WEIGHT for the share of other outlets that report the same fact (a sentence sharing
@@ -35,7 +36,6 @@ from urllib.parse import urlsplit
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
 from summarizers.methods.disagreements import SourceText, find_disagreements
 from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
-from summarizers.methods.grounding import unsupported_terms
 from summarizers.methods.three_things import (
     align,
     content_words,
@@ -44,6 +44,7 @@ from summarizers.methods.three_things import (
     parse_bullets,
     three_things,
 )
+from summarizers.methods.verify import check_point
 from summarizers.segment import split_sentences, tokenize_words
 from summarizers.types import (
     Citation,
@@ -72,6 +73,14 @@ LEAD_WEIGHT = 0.5  # added for an article's first usable sentence: news leads wi
 MIN_SUPPORT = 0.5  # share of a point's content words an outlet's sentences must contain to be cited
 MAX_DISAGREEMENTS = 5
 CHECKED_SENTENCES = 15  # best-ranked sentences per article searched for disagreements
+# For an extractive point (one outlet's own words), what stops another outlet's sentences from counting
+# as support: a missing name or number, or the opposite or a changed time. Wording differences the
+# other checks see between two outlets' paraphrases (who is the subject, a hedge, an attribution) do not.
+BLOCKING_CHECKS = frozenset({"support", "grounding", "negation", "tense"})
+# A model's point must also keep who did what and the source's hedges. An outlet that attributes the
+# fact ("officials said") still reports it: the point is not rewritten per outlet (three_things does
+# that for one article), so attribution alone does not stop a citation.
+MODEL_BLOCKING_CHECKS = BLOCKING_CHECKS | {"roles", "qualifier"}
 STATES_CLAIM = 0.5  # share of a disputed claim's content words a point must hold to be about it
 
 _OUTLET_LABEL = re.compile(r"^\s*\[[^\]\n]{1,80}\]\s*[:-]?\s*")
@@ -247,7 +256,7 @@ def _point(text: str, primary: Citation | None, sentences: dict[int, list[Senten
     for article, article_sentences in sentences.items():
         if primary is not None and article == primary.article:
             continue
-        cited = _support(text, article_sentences)
+        cited = _support(text, article_sentences, method)
         if cited:
             citations.append(Citation(links[article].outlet, article, cited))
     if not citations:
@@ -271,11 +280,15 @@ def _states(point_words: frozenset[str], claim_text: str) -> bool:
     return bool(claim) and len(claim & point_words) / len(claim) >= STATES_CLAIM
 
 
-def _support(text: str, article_sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
-    """The sentences of one article that support `text`, or () when they do not (enough words, every
-    name and number)."""
+def _support(text: str, article_sentences: Sequence[Sentence], method: str) -> tuple[Sentence, ...]:
+    """The sentences of one article that support `text`, or () when they do not: too few of its words,
+    a name or number they lack, or a changed meaning (`verify.check_point`, BLOCKING_CHECKS)."""
     sources, support = align(text, article_sentences)
-    if not sources or support < MIN_SUPPORT or unsupported_terms(text, [s.text for s in sources]):
+    if not sources or support < MIN_SUPPORT:
+        return ()
+    issues = check_point(text, [s.text for s in sources])
+    blocking = BLOCKING_CHECKS if method == "extractive" else MODEL_BLOCKING_CHECKS
+    if any(i.check in blocking for i in issues):
         return ()
     return sources
 
