@@ -419,3 +419,31 @@ def test_recording_many_matches_at_once_decides_like_one_by_one(env: Env) -> Non
     batch, claimed = rows.claim(env.store, "slack", "U1", "p", T0)
     assert rows.mark_sending(env.store, batch, len(claimed), T0) and rows.mark_sent(env.store, batch, T0, "m")
     assert rows.record_matches(env.store, [match(6)], T0) == {"done": 1}  # no third alert about a story
+
+
+def test_alerts_come_only_from_the_followers_own_and_global_sources(env: Env) -> None:
+    """Tenancy (issue 16): a follower in workspace T1 hears nothing of an article that only workspace
+    T2's feed brought in, and does hear of the same figure through T1's own feed."""
+    from bot.store import feeds as feed_rows
+    from bot.store.scope import tenant_key
+    from bot.store.store import ArticleOrigin
+
+    t1, t2 = tenant_key("slack", "T1"), tenant_key("slack", "T2")
+    feed_rows.add_source(env.store, t1, "https://t1.example/feed", name="T1 feed", poll_minutes=30, origin="chat")
+    feed_rows.add_source(env.store, t2, "https://t2.example/feed", name="T2 feed", poll_minutes=30, origin="chat")
+    env.follow("follow figure Angela Merkel")
+    sender = RecordingSender()
+    run(env.alerter(sender), T0)
+
+    def add_via(article: Article, feed: str, at: datetime) -> None:
+        outcome = env.store.add_article(copy(article), origin=ArticleOrigin(feed_url=feed))
+        with env.store.session() as s:
+            s.execute(update(ArticleRow).where(ArticleRow.id == outcome.id).values(added_at=at))
+
+    add_via(MERKEL, "https://t2.example/feed", T0 + timedelta(seconds=5))
+    run(env.alerter(sender), T0 + timedelta(seconds=30))
+    assert sender.sent == []  # another workspace's source
+    add_via(MERKEL_ELSEWHERE, "https://t1.example/feed", T0 + timedelta(minutes=1))
+    run(env.alerter(sender), T0 + timedelta(minutes=1, seconds=30))
+    [dm] = sender.to(ALICE.user_id)
+    assert {link.url for link in dm.stories[0].links} == {MERKEL_ELSEWHERE.url}  # T2's outlet stays out

@@ -10,18 +10,20 @@ that makes length caps and non-empty outputs checkable.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="tiny transformers models need the torch extra: pip install -e '.[torch]'")
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import (  # noqa: E402
-    BartConfig,
-    BartForConditionalGeneration,
-    LlamaConfig,
-    LlamaForCausalLM,
-    PreTrainedTokenizerFast,
-)
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
+
+def _torch() -> Any:
+    """torch, or a skip saying why: only the tests that build a tiny model need it, so a module that
+    imports this one still runs its other tests without the torch extra."""
+    return pytest.importorskip("torch", reason="tiny transformers models need the torch extra: "
+                                               "pip install -e '.[torch]'")
+
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>", "<|system|>", "<|user|>", "<|assistant|>"]
 CHAT_TEMPLATE = (
@@ -46,6 +48,9 @@ Use only facts stated in the - , . : " ' ? ! ( )
 
 def word_tokenizer() -> PreTrainedTokenizerFast:
     """A word-level tokenizer trained on CORPUS in a few milliseconds; unknown words become <unk>."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
     tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.train_from_iterator(CORPUS.splitlines(), trainers.WordLevelTrainer(special_tokens=SPECIALS))
@@ -55,7 +60,7 @@ def word_tokenizer() -> PreTrainedTokenizerFast:
     return fast
 
 
-def _suppress_specials(model: torch.nn.Module, tokenizer: PreTrainedTokenizerFast) -> None:
+def _suppress_specials(model: Any, tokenizer: PreTrainedTokenizerFast) -> None:
     model.generation_config.suppress_tokens = tokenizer.convert_tokens_to_ids(SPECIALS)
 
 
@@ -63,6 +68,9 @@ def tiny_chat_model(
     path: Path, *, max_positions: int = 256, chat_template: str | None = CHAT_TEMPLATE, seed: int = 0
 ) -> Path:
     """A one-layer Llama with a chat template; `chat_template=None` makes a "base" model."""
+    torch = _torch()
+    from transformers import LlamaConfig, LlamaForCausalLM
+
     tokenizer = word_tokenizer()
     if chat_template:
         tokenizer.chat_template = chat_template
@@ -89,6 +97,9 @@ def tiny_chat_model(
 
 def tiny_seq2seq_model(path: Path, *, max_positions: int = 64, seed: int = 0) -> Path:
     """A one-layer BART with a short window (64 tokens), so chunking kicks in on a paragraph."""
+    torch = _torch()
+    from transformers import BartConfig, BartForConditionalGeneration
+
     tokenizer = word_tokenizer()
     torch.manual_seed(seed)
     config = BartConfig(

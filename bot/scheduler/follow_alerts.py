@@ -33,6 +33,7 @@ from bot.follows import store as rows
 from bot.follows.alerts import compose_alert
 from bot.follows.matching import match_article
 from bot.store import Store
+from bot.store.scope import SourceScope
 
 log = logging.getLogger(__name__)
 
@@ -118,17 +119,22 @@ class FollowAlerter:
             return 0
         follows = rows.active_follows(self.store)
         if follows:
-            articles = {a.id: a for a in self.store.articles_by_ids([i for i, _ in found])}
+            ids = [i for i, _ in found]
+            articles = {a.id: a for a in self.store.articles_by_ids(ids)}
             matches: list[rows.Match] = []
-            for article_id, stored_at in found:
-                article = articles.get(article_id)
-                if article is None:
-                    continue
-                try:
-                    matches += match_article(article, stored_at, follows, self.service.people_for,
-                                             self.service.quotes_for)
-                except Exception:  # one unreadable article must not stop the others' alerts
-                    log.exception("could not match article %d against follows", article_id)
+            for scope, group in follows_by_scope(follows).items():
+                # A follower hears only of articles their server or workspace may see (its own and
+                # global sources), never of another tenant's feeds.
+                visible = {a.id for a in self.store.articles_by_ids(ids, scope=scope)}
+                for article_id, stored_at in found:
+                    article = articles.get(article_id)
+                    if article is None or article_id not in visible:
+                        continue
+                    try:
+                        matches += match_article(article, stored_at, group, self.service.people_for,
+                                                 self.service.quotes_for)
+                    except Exception:  # one unreadable article must not stop the others' alerts
+                        log.exception("could not match article %d against follows", article_id)
             outcomes = rows.record_matches(self.store, matches, now)
             if recorded is not None:
                 recorded.update({k: n for k, n in outcomes.items() if k in {"new", "update", "added"}})
@@ -189,10 +195,28 @@ class FollowAlerter:
     def compose(self, alerts: list[rows.Alert], now: datetime) -> Digest | None:
         found = self.store.articles_by_ids(rows.article_ids_of(alerts))
         articles = {a.id: a for a in found if a.id is not None}
-        return compose_alert(alerts, articles, self.store.stories_of(found), self.service.story_brief, now)
+        # The story as the follower's tenant sees it: other tenants' outlets and links stay out.
+        scope = scope_of_follower(self.store, alerts[0].platform, alerts[0].user_id) if alerts else None
+        return compose_alert(alerts, articles, self.store.stories_of(found, scope=scope), self.service.story_brief,
+                             now)
 
     @staticmethod
     def _retry_at(alerts: list[rows.Alert], now: datetime) -> datetime | None:
         """Exponential backoff after the batch's attempts so far; None (give up) after MAX_ATTEMPTS."""
         attempt = max((a.attempts for a in alerts), default=0) + 1
         return None if attempt >= MAX_ATTEMPTS else now + RETRY_BASE * 2 ** (attempt - 1)
+
+
+def follows_by_scope(follows: list[rows.Follow]) -> dict[SourceScope, list[rows.Follow]]:
+    """Follows grouped by the tenant they were made in (server, workspace, DM or terminal)."""
+    groups: dict[SourceScope, list[rows.Follow]] = {}
+    for follow in follows:
+        groups.setdefault(SourceScope.of(follow.platform, follow.workspace_id, follow.user_id), []).append(follow)
+    return groups
+
+
+def scope_of_follower(store: Store, platform: str, user_id: str) -> SourceScope:
+    """The tenant a follower's alerts are told in: where their newest active follow was made."""
+    mine = [f for f in rows.active_follows(store) if f.platform == platform and f.user_id == user_id]
+    newest = max(mine, key=lambda f: f.created_at, default=None)
+    return SourceScope.of(platform, newest.workspace_id if newest else None, user_id)

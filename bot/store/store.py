@@ -429,10 +429,14 @@ class Store:
             row = s.get(SubscriptionRow, subscription_id)
             return _to_subscription(row) if row else None
 
-    def articles_by_ids(self, ids: Sequence[int]) -> list[Article]:
+    def articles_by_ids(self, ids: Sequence[int], *, scope: SourceScope | None = None) -> list[Article]:
+        """These articles, in the order asked (with a `scope`, only those that tenant may see)."""
         if not ids:
             return []
         with self.session() as s:
-            rows = s.scalars(select(ArticleRow).where(ArticleRow.id.in_(list(ids))))
+            query = select(ArticleRow).where(ArticleRow.id.in_(list(ids)))
+            if scope is not None:
+                query = query.where(visible_to(scope))
+            rows = s.scalars(query)
             by_id = {r.id: _to_article(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
