@@ -12,6 +12,7 @@ A llama.cpp context is not thread-safe: one lock serialises every caller of the 
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import os
@@ -149,6 +150,9 @@ def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) 
                       n_threads_batch=threads, verbose=False)
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelUnavailable(f"{name}: llama.cpp cannot load {path}: {exc}") from exc
+    # Free the weights while the interpreter is whole: left to garbage collection at exit, llama-cpp-python's
+    # destructor runs after its C bindings are torn down and prints a TypeError traceback on every exit.
+    atexit.register(llama.close)
     log.info("loaded model %s with llama.cpp (%d threads, n_ctx %d) in %.1f s",
              name, threads, llama.n_ctx(), time.monotonic() - started)
     return LlamaCppModel(name, llama, threads=threads, path=path)
