@@ -89,6 +89,18 @@ def test_three_things_rewrites_a_dropped_attribution_and_says_so() -> None:
     assert result.as_dict()["checks"][0]["text"] == "Manchester will handle the crowds."
 
 
+def test_a_rewrite_that_gives_back_its_source_sentence_is_labelled_extractive() -> None:
+    text = ("Parliament met on Tuesday to debate the spring budget. Finance minister Rachel Adams said the budget "
+            "would restore stability. Opposition leaders called the plan a gamble with public services.")
+    result = three_things(text, model=CannedModel("- The budget would restore stability.\n"))
+    point = result.points[0]
+    assert point.text == "According to finance minister Rachel Adams, the budget would restore stability."
+    assert point.method == "extractive"  # near-verbatim of its source: an honest label, not "abstractive"
+    from summarizers.evaluation.trust import trust_stats
+
+    assert trust_stats([result]).copies_labelled_abstractive == 0
+
+
 # -- meaning ---------------------------------------------------------------------------------------
 
 

@@ -300,7 +300,9 @@ def _grounded(
             rewritten = attribute(bullet, attribution)
             checks.append(CheckResult(bullet, "attribution", issues[0].detail, "rewritten"))
             log.info("three things: %r states a claim as fact; rewritten as %r", bullet, rewritten)
-            points.append(Point(rewritten, sources, "abstractive"))
+            # The rewrite is labelled like any point: restoring "According to X, ..." often gives back the
+            # source sentence itself, and a copy is extractive, never abstractive.
+            points.append(Point(rewritten, sources, "extractive" if verbatim(rewritten, sources) else "abstractive"))
             continue
         reason = "; ".join(i.detail for i in issues)
         checks.extend(CheckResult(bullet, i.check, i.detail) for i in issues)
