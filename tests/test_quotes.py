@@ -167,6 +167,38 @@ def test_quote_after_a_bare_but_continues_the_previous_speaker() -> None:
     assert rest.speaker == "Lee Zeldin"
 
 
+def test_person_name_fallback_keeps_a_name_the_ner_tags_as_a_work_of_art() -> None:
+    # The small NER tags "Le Pen" here as WORK_OF_ART, so `find_people` drops it; the subject of
+    # "said" is still a proper name, and its words are the speaker.
+    text = "The senator spoke at length on Monday. “The plan will fail,” Le Pen said."
+    assert by_text(text)["The plan will fail"].speaker == "Le Pen"
+
+
+def test_name_tagged_as_org_is_still_the_speaker() -> None:
+    text = "“We will win this fight,” Carly Fiorina said."
+    assert by_text(text)["We will win this fight"].speaker == "Carly Fiorina"
+
+
+def test_quoted_paragraph_announced_by_a_statement_without_a_colon() -> None:
+    text = ("The DNC apologized to Senator Sanders on Monday. Maria Gonzalez issued a statement about the "
+            "emails.\n\n“We want to offer a deep and sincere apology to Senator Sanders.”")
+    quote = by_text(text)["We want to offer a deep and sincere apology to Senator Sanders."]
+    assert not quote.partial and quote.speaker == "Maria Gonzalez"
+
+
+def test_a_plain_sentence_before_a_quoted_paragraph_names_no_speaker() -> None:
+    text = "Maria Gonzalez arrived in Ohio on Monday.\n\n“We want to offer a deep apology.”"
+    assert by_text(text)["We want to offer a deep apology."].speaker is None
+
+
+def test_quoted_paragraph_continues_a_quote_whose_sentence_runs_on_past_it() -> None:
+    # The previous paragraph's sentence goes on after its quote (`, saying …`), yet the next
+    # paragraph, a bare quote, is still the same speaker's.
+    text = ("“I will fight for you,” Trump told a rally in Ohio, saying Clinton would “abolish the amendment.”"
+            "\n\n“That will be a horrible day for the country.”")
+    assert by_text(text)["That will be a horrible day for the country."].speaker == "Trump"
+
+
 # -- our messy aggregated page: the acceptance case -------------------------------------------------
 
 HARLAN_SAID = [

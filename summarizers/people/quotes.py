@@ -67,7 +67,11 @@ _BINDING_PRONOUNS = {"he": "m", "himself": "m", "she": "f", "herself": "f"}
 _GENERIC_MAN = frozenset({"chairman", "spokesman", "anchorman", "freshman", "ombudsman"})
 _RELATIVE = frozenset({"who", "that", "which"})
 _SPEAKER_LABELS = frozenset({"ORG", "GPE", "NORP"})
+# Entity labels of words that are never a speaker's name (dates, numbers, amounts).
+_NOT_NAME_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _LOOKBACK_SENTENCES = 6
+# Nouns that announce the quoted paragraph after them (`X issued a statement …` / `“…”`).
+_STATEMENT_NOUNS = frozenset("statement remarks speech interview letter email tweet post message".split())
 _SPEAKER, _MAIN_SUBJECT, _OTHER_SUBJECT, _OTHER_MENTION = 0, 1, 2, 3  # pronoun antecedent ranks
 _SCARE_WORDS = 3
 # A quote opening with one of these and nothing else continues the previous speaker (`But “…”`).
@@ -320,11 +324,32 @@ class _Attributor:
                 full = False  # a scare-quoted title or phrase standing alone
             elif not found and prev is not None and self._continues(prev, span, para_start):
                 return _Done(span, prev.speaker, False, after_end, prev.cue_pos, sentence_end)
+            elif not found and span.open == para_start and para_start > 0:
+                speaker, cue_pos = self._previous_paragraph_speaker(para_start)
+                return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
             else:
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
         direct = self._cue_right_after(span, after_start, after_end)
         speaker, cue_pos, _ = direct if direct is not None else self._embedded_speaker(span)
         return _Done(span, speaker, True, after_end, cue_pos, sentence_end)
+
+    def _previous_paragraph_speaker(self, para_start: int) -> tuple[str | None, int | None]:
+        """A quoted paragraph with no cue of its own, after a paragraph that announces it without a
+        colon (`The DNC issued a statement apologizing …` / `“On behalf of …”`): the speaker is the
+        person subject of that paragraph's last sentence when the sentence holds a speech cue or a
+        statement noun, else unknown."""
+        tail = self.text[:para_start].rstrip()
+        if not tail:
+            return None, None
+        start, _ = self.sentence_bounds(len(tail) - 1)
+        toks = self.tokens(start, len(tail))
+        if not any(self._is_cue(t) or t.lemma_.casefold() in _STATEMENT_NOUNS for t in toks):
+            return None, None
+        for tok in toks:
+            if tok.dep_ in _SUBJECT_DEPS and tok.head.dep_ == "ROOT" and not _possessive(tok):
+                speaker = self._speaker_from_token(tok)
+                return (speaker, tok.idx) if speaker else (None, None)
+        return None, None
 
     def _sentence_end(self, pos: int) -> int:
         start, end = self.sentence_bounds(pos)
@@ -352,7 +377,7 @@ class _Attributor:
             return not any(ch.isalpha() for ch in gap) or not between or between in _LEAD_WORDS
         prev_para_end = self.paragraph_bounds(prev.span.open)[1]
         starts_paragraph = not self.text[para_start:span.open].strip()
-        return starts_paragraph and prev.after_end >= prev_para_end - 1 and prev_para_end >= para_start - 4
+        return starts_paragraph and prev_para_end >= para_start - 4
 
     # -- cues -------------------------------------------------------------------------------------
 
@@ -532,10 +557,14 @@ class _Attributor:
             if ent is not None:  # an organisation; or a person the NER swept into one
                 inside = [n for _, _, n in self._mentions_in(ent.start_char, ent.end_char)]
                 return inside[-1] if inside else str(ent.text)
-        if tok.pos_ == "PROPN" and tok.text[:1].isupper() and not tok.ent_type_:
-            # An unknown proper name as the subject of "said" ("Hannity said"): keep its words.
-            words = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [tok]
-            name = " ".join(name_tokens(" ".join(t.text for t in words)))
+        if tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.ent_type_ not in _NOT_NAME_LABELS:
+            # Person-name fallback: a proper name as the subject of "said" that `find_people` did not
+            # keep ("Hannity said"; the small NER tags "Carly Fiorina" as a product or work of art, or
+            # as a person it then drops): keep the entity's or the compound's words.
+            ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None) if tok.ent_type_ else None
+            words = (list(ent) if ent is not None
+                     else [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [tok])
+            name = " ".join(name_tokens(" ".join(t.text for t in words if not self.in_quote(t.idx))))
             return name or None
         return None
 
