@@ -199,6 +199,15 @@ def test_quoted_paragraph_continues_a_quote_whose_sentence_runs_on_past_it() -> 
     assert by_text(text)["That will be a horrible day for the country."].speaker == "Trump"
 
 
+@pytest.mark.parametrize("who, speaker", [
+    ("Pentagon spokesman Navy Capt. Jeff Davis", "Jeff Davis"),
+    ("former Pennsylvania Gov. and Democratic National Committee Chairman Ed Rendell", "Ed Rendell"),
+])
+def test_a_title_parsed_as_the_subject_gives_way_to_the_name_after_it(who: str, speaker: str) -> None:
+    text = f"“We are already working to accelerate that campaign,” said {who}."
+    assert by_text(text)["We are already working to accelerate that campaign"].speaker == speaker
+
+
 # -- our messy aggregated page: the acceptance case -------------------------------------------------
 
 HARLAN_SAID = [

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarizers.people.names import find_people, name_tokens, parse, sentences
+from summarizers.people.names import TITLE_WORDS, find_people, name_tokens, parse, sentences
 from summarizers.types import Person, Quote
 
 log = logging.getLogger(__name__)
@@ -552,6 +552,9 @@ class _Attributor:
                     found = self.person_at(child.idx)
                     if found:
                         return found
+        titled = self._person_after_title(tok)
+        if titled:
+            return titled
         if tok.ent_type_ in _SPEAKER_LABELS and tok.dep_ != "poss":
             ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
             if ent is not None:  # an organisation; or a person the NER swept into one
@@ -566,6 +569,22 @@ class _Attributor:
                      else [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [tok])
             name = " ".join(name_tokens(" ".join(t.text for t in words if not self.in_quote(t.idx))))
             return name or None
+        return None
+
+    def _person_after_title(self, tok: Any) -> str | None:
+        """`said Pentagon spokesman Navy Capt. Jeff Davis`: the parser (or the sentence splitter, at
+        "Capt.") makes the title the subject; the person named right after the title is the speaker.
+        Only name-like words (titles, ranks, "and") may stand between."""
+        doc = self.doc
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        if not (_is_title(tok) or (nxt is not None and _is_title(nxt))):
+            return None
+        for other in doc[tok.i + 1:min(len(doc), tok.i + 12)]:
+            name = self.person_at(other.idx)
+            if name and not self.in_quote(other.idx):
+                return name
+            if not (other.pos_ in ("PROPN", "NOUN", "ADJ", "NUM", "CCONJ") or other.text == "."):
+                return None
         return None
 
     def _cue_right_after(self, span: QuoteSpan, start: int, end: int) -> tuple[str | None, int | None, bool] | None:
@@ -760,6 +779,10 @@ def _possessive(tok: Any) -> bool:
     if nxt is None:
         return False
     return nxt.text in ("'s", "’s") or (nxt.text in ("'", "’") and tok.text.endswith("s"))
+
+
+def _is_title(tok: Any) -> bool:
+    return tok.text.strip(".").casefold() in TITLE_WORDS
 
 
 def _subject_rank(tok: Any) -> int:
