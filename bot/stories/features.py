@@ -65,22 +65,44 @@ def _starts_sentence(text: str, at: int) -> bool:
     return i < 0 or text[i] in ".!?\n:"
 
 
+_SUFFIXES = ("ings", "ing", "ments", "ment", "ed")
+
+
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    return stem_word(word)
+    """`stem_word` plus -ing/-ed/-ment and a final -e or doubled consonant off, so an outlet's "admitting",
+    "ruled", "retirement" meets another's "admit", "rule", "retire" (only in clustering: the
+    summarisers keep their lighter stemming)."""
+    w = stem_word(word)
+    if w in _COMMON_CAPS:
+        return w  # stop words stay recognisable ("there", "before", "since")
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
 
 
 def _entities(text: str) -> list[str]:
-    """Capitalised phrases, minus sentence-initial single common words ("The", "But")."""
+    """Capitalised phrases, minus sentence-initial single words that the text never capitalises
+    elsewhere ("The", "Asked whether ...", "Former leader ..."): at the start of a sentence a capital
+    says nothing, and such words would count double as names that one outlet happened to open with."""
     found = []
-    for m in _ENTITY.finditer(text):
+    matches = list(_ENTITY.finditer(text))
+    mid_caps = {w for m in matches if len(m.group(0).split()) > 1 or not _starts_sentence(text, m.start())
+                for w in m.group(0).split()}
+    for m in matches:
         phrase = m.group(0)
         words = phrase.split()
         if len(words) == 1:
             w = words[0].lower().rstrip(".")
-            if w in ENTITY_STOP or w in STOP_WORDS or w in NEWS_WORDS:
+            if w in _COMMON_CAPS:
                 continue
-            if w in _COMMON_CAPS and _starts_sentence(text, m.start()):
+            if words[0] not in mid_caps and _starts_sentence(text, m.start()):
                 continue
         while words and words[0].lower() in ENTITY_STOP:
             words = words[1:]
@@ -88,11 +110,14 @@ def _entities(text: str) -> list[str]:
         if 0 < len(stems) <= 2:
             found.append(" ".join(stems))
         # "Mid-Bedfordshire MP Jonathan Sayeed" and "Jonathan Sayeed, the MP for ..." must share a name:
-        # a long capitalised run counts as its word pairs.
-        found.extend(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False) if len(stems) > 2)
+        # a long capitalised run counts as its word pairs ("Palace of Westminster": no "of" pairs).
+        if len(stems) > 2:
+            found.extend(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)
+                         if a not in _CONNECTORS and b not in _CONNECTORS)
     return found
 
 
+_CONNECTORS = frozenset({"of", "the", "de"})
 _COMMON_CAPS = STOP_WORDS | NEWS_WORDS | ENTITY_STOP
 
 
