@@ -92,6 +92,18 @@ def test_same_url_or_text_always_groups() -> None:
     assert [len(g) for g in cluster_articles(articles)] == [2, 2]
 
 
+def test_features_meet_across_outlets_wording() -> None:
+    """One figure or verb however an outlet writes it; a sentence's opening capital is not a name."""
+    one = article_features(art("The bill costs $1.1 billion, 12 per cent more; twelve MPs were admitting defeat.",
+                               "Ministers ruled"))
+    two = article_features(art("A $1.1bn bill, up 12%, as 12 MPs admit defeat. Asked why, Ruiz said no.",
+                               "Minister rules"))
+    for term in ("n:1.1bn", "n:12%", "n:12", "w:admit", "w:rul", "w:minister"):
+        assert term in one.terms and term in two.terms, term
+    assert "e:ask" not in two.terms and "e:asked" not in two.terms  # "Asked why" opens a sentence
+    assert not any(t.startswith("n:20") for t in article_features(art("Elected in 2005.")).terms)  # a year
+
+
 def test_degenerate_input() -> None:
     assert cluster_articles([]) == []
     assert [len(g) for g in cluster_articles([Article(text="the a of"), Article(text="and the")])] == [1, 1]

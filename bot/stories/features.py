@@ -23,7 +23,16 @@ ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.5
 TITLE_WEIGHT = 1.0  # added to a word's weight when it is also in the headline
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d[\d,.]*(?:%|bn|m|k)?", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+                   r"|\d[\d,.]*(?:\s?(?:%|(?:per\s?cent|bn|billion|tn|trillion|m|million|k)\b))?", re.UNICODE)
+# One figure, however an outlet writes it: "1.1 billion" = "1.1bn", "12 per cent" = "12%", "twelve" = "12".
+_SCALE = {"billion": "bn", "bn": "bn", "trillion": "tn", "tn": "tn", "million": "m", "m": "m", "k": "k",
+          "%": "%", "percent": "%", "per cent": "%"}
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if n >= 3}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100"})
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]+)*")
 # Words every political story uses: they say nothing about which event this is.
 NEWS_WORDS = frozenset({
@@ -50,12 +59,17 @@ class ArticleFeatures:
 
 
 def _number(token: str) -> str | None:
-    digits = token.rstrip(".,")
-    if not any(c.isdigit() for c in digits):
+    """A figure in one canonical form ("1,200" -> "1200", "1.1 billion" -> "1.1bn"); None for a year,
+    which every story of that year shares, and for text without digits."""
+    m = re.match(r"(\d[\d,.]*?)[.,]?(?:\s?(%|per\s?cent|bn|billion|tn|trillion|m|million|k))?$", token)
+    if m is None:
         return None
-    if len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
-        return None  # a year: shared by every story of that year
-    return digits.replace(",", "")
+    digits, scale = m.group(1).replace(",", ""), m.group(2)
+    if not scale and len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
+        return None
+    if scale:
+        digits += _SCALE[re.sub(r"\s+", " ", scale.lower())]
+    return digits
 
 
 def _starts_sentence(text: str, at: int) -> bool:
@@ -151,8 +165,8 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
     counts: Counter[str] = Counter()
     for source in (title, text):
         for token in _WORD.findall(source):
-            if token[0].isdigit():
-                num = _number(token)
+            if token[0].isdigit() or token.lower() in _NUMBER_WORDS:
+                num = _number(_NUMBER_WORDS.get(token.lower(), token))
                 if num:
                     counts["n:" + num] += 1
                 continue
