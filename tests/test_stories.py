@@ -160,6 +160,22 @@ def test_an_updated_article_is_placed_again(store: Store) -> None:
     assert a_story.article_ids == (a1.id,)
 
 
+def test_signatures_from_older_features_are_rebuilt(store: Store) -> None:
+    """After a change to the features, a stored signature's terms would never meet a new article's."""
+    a1 = store.add_article(art(A1, "Senate passes package", source="One"))
+    with store.session() as s:
+        s.execute(text("UPDATE stories SET signature = :sig"), {"sig": json.dumps({"terms": {"w:stale": 1.0},
+                                                                                   "count": 1})})
+    fresh = Store(store.url, run_migrations=False)
+    try:
+        joined = fresh.add_article(art(A2, "Funding bill clears Senate", source="Two"))
+        assert joined.story_id == a1.story_id
+        [sig] = [fresh._index.signature(a1.story_id or 0)]
+        assert sig is not None and "w:stale" not in sig.terms
+    finally:
+        fresh.close()
+
+
 def test_migration_turns_story_of_links_into_stories_and_keeps_summaries(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     cfg = Config()

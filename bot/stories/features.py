@@ -18,6 +18,9 @@ from functools import lru_cache
 from bot.articles.models import Article
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 
+# Bumped whenever the terms an article yields change (stemming, names, figures): stored story signatures
+# of another version are rebuilt from their articles, so old and new terms never meet in one cosine.
+FEATURES_VERSION = 2
 MAX_TEXT_CHARS = 6_000  # the top of an article says what happened; the rest adds background, not identity
 ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.5
