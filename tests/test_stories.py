@@ -102,6 +102,10 @@ def test_features_meet_across_outlets_wording() -> None:
         assert term in one.terms and term in two.terms, term
     assert "e:ask" not in two.terms and "e:asked" not in two.terms  # "Asked why" opens a sentence
     assert not any(t.startswith("n:20") for t in article_features(art("Elected in 2005.")).terms)  # a year
+    quits = article_features(art("Jonathan Sayeed stood down. Scotland Yard said so.", "Sayeed steps down"))
+    resigns = article_features(art("Mr Sayeed resigned, the Metropolitan Police said."))
+    for term in ("w:sayeed", "w:resign", "e:metropolitan polic"):
+        assert term in quits.terms and term in resigns.terms, term
 
 
 def test_degenerate_input() -> None:

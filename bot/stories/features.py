@@ -83,6 +83,10 @@ def _starts_sentence(text: str, at: int) -> bool:
 
 
 _SUFFIXES = ("ings", "ing", "ments", "ment", "ed")
+# Phrases outlets use for one another when telling the same political news: "stands down" meets
+# "resigned" (after stemming), "Scotland Yard" and "the Met" meet "Metropolitan Police".
+_PHRASES = ((re.compile(r"\b(?:step|stepp|stand|stood)\w*\s+down\b", re.I), "resigns"),
+            (re.compile(r"\bScotland Yard\b|\bthe Met\b(?! Office)"), "Metropolitan Police"))
 
 
 @lru_cache(maxsize=65_536)
@@ -101,6 +105,8 @@ def _stem(word: str) -> str:
         w = w[:-1]
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
         w = w[:-1]
+    if w in _COMMON_CAPS:
+        return stem_word(word)  # "Sayeed" is not "say", a news word that would drop the name
     return w
 
 
@@ -165,6 +171,8 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
     """Features of one article; `when` overrides the event date (default: published)."""
     text = article.text[:MAX_TEXT_CHARS]
     title = article.title or ""
+    for phrase, same in _PHRASES:
+        text, title = phrase.sub(same, text), phrase.sub(same, title)
     counts: Counter[str] = Counter()
     for source in (title, text):
         for token in _WORD.findall(source):
