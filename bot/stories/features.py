@@ -171,8 +171,8 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
     """Features of one article; `when` overrides the event date (default: published)."""
     text = article.text[:MAX_TEXT_CHARS]
     title = article.title or ""
-    for phrase, same in _PHRASES:
-        text, title = phrase.sub(same, text), phrase.sub(same, title)
+    for pattern, same in _PHRASES:
+        text, title = pattern.sub(same, text), pattern.sub(same, title)
     counts: Counter[str] = Counter()
     for source in (title, text):
         for token in _WORD.findall(source):
