@@ -92,6 +92,22 @@ def test_same_url_or_text_always_groups() -> None:
     assert [len(g) for g in cluster_articles(articles)] == [2, 2]
 
 
+def test_features_meet_across_outlets_wording() -> None:
+    """One figure or verb however an outlet writes it; a sentence's opening capital is not a name."""
+    one = article_features(art("The bill costs $1.1 billion, 12 per cent more; twelve MPs were admitting defeat.",
+                               "Ministers ruled"))
+    two = article_features(art("A $1.1bn bill, up 12%, as 12 MPs admit defeat. Asked why, Ruiz said no.",
+                               "Minister rules"))
+    for term in ("n:1.1bn", "n:12%", "n:12", "w:admit", "w:rul", "w:minister"):
+        assert term in one.terms and term in two.terms, term
+    assert "e:ask" not in two.terms and "e:asked" not in two.terms  # "Asked why" opens a sentence
+    assert not any(t.startswith("n:20") for t in article_features(art("Elected in 2005.")).terms)  # a year
+    quits = article_features(art("Jonathan Sayeed stood down. Scotland Yard said so.", "Sayeed steps down"))
+    resigns = article_features(art("Mr Sayeed resigned, the Metropolitan Police said."))
+    for term in ("w:sayeed", "w:resign", "e:metropolitan polic"):
+        assert term in quits.terms and term in resigns.terms, term
+
+
 def test_degenerate_input() -> None:
     assert cluster_articles([]) == []
     assert [len(g) for g in cluster_articles([Article(text="the a of"), Article(text="and the")])] == [1, 1]
@@ -146,6 +162,22 @@ def test_an_updated_article_is_placed_again(store: Store) -> None:
     assert moved.status == "updated" and moved.story_id == b1.story_id
     [a_story] = store.stories_by_ids([a1.story_id or 0])
     assert a_story.article_ids == (a1.id,)
+
+
+def test_signatures_from_older_features_are_rebuilt(store: Store) -> None:
+    """After a change to the features, a stored signature's terms would never meet a new article's."""
+    a1 = store.add_article(art(A1, "Senate passes package", source="One"))
+    with store.session() as s:
+        s.execute(text("UPDATE stories SET signature = :sig"), {"sig": json.dumps({"terms": {"w:stale": 1.0},
+                                                                                   "count": 1})})
+    fresh = Store(store.url, run_migrations=False)
+    try:
+        joined = fresh.add_article(art(A2, "Funding bill clears Senate", source="Two"))
+        assert joined.story_id == a1.story_id
+        [sig] = [fresh._index.signature(a1.story_id or 0)]
+        assert sig is not None and "w:stale" not in sig.terms
+    finally:
+        fresh.close()
 
 
 def test_migration_turns_story_of_links_into_stories_and_keeps_summaries(tmp_path: Path) -> None:
@@ -204,7 +236,7 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     assert len(items) >= 48 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
     assert score.merged == ()  # no distractor (same figure, another day, another action) joins the event
-    assert score.pair_recall >= 0.68
+    assert score.pair_recall >= 0.81
 
 
 # -- output: every story with its outlet count and every link -------------------------------------------

@@ -31,7 +31,7 @@ from bot.store.schema import (
 from bot.store.scope import SourceScope, visible_to
 from bot.stories import Story, StoryIndex, article_features
 from bot.stories.cluster import StorySignature
-from bot.stories.features import ArticleFeatures
+from bot.stories.features import FEATURES_VERSION, ArticleFeatures
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,8 @@ class Store:
 
     def _sync_index(self, s: Session) -> None:
         """Load story signatures changed since the last sync (all recent ones the first time). Stories
-        migrated from the old `story_of` links have no signature yet and get one built here, once."""
+        migrated from the old `story_of` links have no signature yet, and signatures written by an older
+        `FEATURES_VERSION` hold terms new articles no longer yield: both get one built here, once."""
         stmt = select(StoryRow)
         if self._index_synced is None:
             stmt = stmt.order_by(StoryRow.last_seen.desc()).limit(INDEX_STORIES)
@@ -251,7 +252,8 @@ class Store:
             stmt = stmt.where(StoryRow.updated_at >= self._index_synced)
         latest = self._index_synced
         for story in s.scalars(stmt):
-            if not (story.signature or {}).get("terms"):
+            stored = story.signature or {}
+            if not stored.get("terms") or stored.get("version", 1) != FEATURES_VERSION:
                 sig = self._rebuild_story(s, story.id)
                 if sig is not None:
                     self._index.put(sig)

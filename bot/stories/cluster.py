@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.articles.dedupe import canonical_url
 from bot.articles.models import Article
-from bot.stories.features import ArticleFeatures, article_features
+from bot.stories.features import FEATURES_VERSION, ArticleFeatures, article_features
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class StorySignature:
 
     def as_dict(self) -> dict[str, Any]:
         return {"terms": {t: round(w, 3) for t, w in self.terms.items()}, "count": self.count,
-                "days": sorted(self.days)}
+                "days": sorted(self.days), "version": FEATURES_VERSION}
 
     @classmethod
     def from_dict(cls, story_id: int, data: dict[str, Any], first: datetime | None,

@@ -18,12 +18,24 @@ from functools import lru_cache
 from bot.articles.models import Article
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 
+# Bumped whenever the terms an article yields change (stemming, names, figures): stored story signatures
+# of another version are rebuilt from their articles, so old and new terms never meet in one cosine.
+FEATURES_VERSION = 2
 MAX_TEXT_CHARS = 6_000  # the top of an article says what happened; the rest adds background, not identity
 ENTITY_WEIGHT = 2.0
 NUMBER_WEIGHT = 1.5
 TITLE_WEIGHT = 1.0  # added to a word's weight when it is also in the headline
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d[\d,.]*(?:%|bn|m|k)?", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+                   r"|\d[\d,.]*(?:\s?(?:%|(?:per\s?cent|bn|billion|tn|trillion|m|million|k)\b))?", re.UNICODE)
+# One figure, however an outlet writes it: "1.1 billion" = "1.1bn", "12 per cent" = "12%", "twelve" = "12".
+_SCALE = {"billion": "bn", "bn": "bn", "trillion": "tn", "tn": "tn", "million": "m", "m": "m", "k": "k",
+          "%": "%", "percent": "%", "per cent": "%"}
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if n >= 3}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100"})
 _ENTITY = re.compile(r"\b(?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]+)*")
 # Words every political story uses: they say nothing about which event this is.
 NEWS_WORDS = frozenset({
@@ -50,12 +62,17 @@ class ArticleFeatures:
 
 
 def _number(token: str) -> str | None:
-    digits = token.rstrip(".,")
-    if not any(c.isdigit() for c in digits):
+    """A figure in one canonical form ("1,200" -> "1200", "1.1 billion" -> "1.1bn"); None for a year,
+    which every story of that year shares, and for text without digits."""
+    m = re.match(r"(\d[\d,.]*?)[.,]?(?:\s?(%|per\s?cent|bn|billion|tn|trillion|m|million|k))?$", token)
+    if m is None:
         return None
-    if len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
-        return None  # a year: shared by every story of that year
-    return digits.replace(",", "")
+    digits, scale = m.group(1).replace(",", ""), m.group(2)
+    if not scale and len(digits) == 4 and digits.isdigit() and digits.startswith(("19", "20")):
+        return None
+    if scale:
+        digits += _SCALE[re.sub(r"\s+", " ", scale.lower())]
+    return digits
 
 
 def _starts_sentence(text: str, at: int) -> bool:
@@ -65,22 +82,50 @@ def _starts_sentence(text: str, at: int) -> bool:
     return i < 0 or text[i] in ".!?\n:"
 
 
+_SUFFIXES = ("ings", "ing", "ments", "ment", "ed")
+# Phrases outlets use for one another when telling the same political news: "stands down" meets
+# "resigned" (after stemming), "Scotland Yard" and "the Met" meet "Metropolitan Police".
+_PHRASES = ((re.compile(r"\b(?:step|stepp|stand|stood)\w*\s+down\b", re.I), "resigns"),
+            (re.compile(r"\bScotland Yard\b|\bthe Met\b(?! Office)"), "Metropolitan Police"))
+
+
 @lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    return stem_word(word)
+    """`stem_word` plus -ing/-ed/-ment and a final -e or doubled consonant off, so an outlet's "admitting",
+    "ruled", "retirement" meets another's "admit", "rule", "retire" (only in clustering: the
+    summarisers keep their lighter stemming)."""
+    w = stem_word(word)
+    if w in _COMMON_CAPS:
+        return w  # stop words stay recognisable ("there", "before", "since")
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    if w in _COMMON_CAPS:
+        return stem_word(word)  # "Sayeed" is not "say", a news word that would drop the name
+    return w
 
 
 def _entities(text: str) -> list[str]:
-    """Capitalised phrases, minus sentence-initial single common words ("The", "But")."""
+    """Capitalised phrases, minus sentence-initial single words that the text never capitalises
+    elsewhere ("The", "Asked whether ...", "Former leader ..."): at the start of a sentence a capital
+    says nothing, and such words would count double as names that one outlet happened to open with."""
     found = []
-    for m in _ENTITY.finditer(text):
+    matches = list(_ENTITY.finditer(text))
+    mid_caps = {w for m in matches if len(m.group(0).split()) > 1 or not _starts_sentence(text, m.start())
+                for w in m.group(0).split()}
+    for m in matches:
         phrase = m.group(0)
         words = phrase.split()
         if len(words) == 1:
             w = words[0].lower().rstrip(".")
-            if w in ENTITY_STOP or w in STOP_WORDS or w in NEWS_WORDS:
+            if w in _COMMON_CAPS:
                 continue
-            if w in _COMMON_CAPS and _starts_sentence(text, m.start()):
+            if words[0] not in mid_caps and _starts_sentence(text, m.start()):
                 continue
         while words and words[0].lower() in ENTITY_STOP:
             words = words[1:]
@@ -88,11 +133,14 @@ def _entities(text: str) -> list[str]:
         if 0 < len(stems) <= 2:
             found.append(" ".join(stems))
         # "Mid-Bedfordshire MP Jonathan Sayeed" and "Jonathan Sayeed, the MP for ..." must share a name:
-        # a long capitalised run counts as its word pairs.
-        found.extend(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False) if len(stems) > 2)
+        # a long capitalised run counts as its word pairs ("Palace of Westminster": no "of" pairs).
+        if len(stems) > 2:
+            found.extend(f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)
+                         if a not in _CONNECTORS and b not in _CONNECTORS)
     return found
 
 
+_CONNECTORS = frozenset({"of", "the", "de"})
 _COMMON_CAPS = STOP_WORDS | NEWS_WORDS | ENTITY_STOP
 
 
@@ -123,11 +171,13 @@ def article_features(article: Article, *, when: datetime | None = None) -> Artic
     """Features of one article; `when` overrides the event date (default: published)."""
     text = article.text[:MAX_TEXT_CHARS]
     title = article.title or ""
+    for pattern, same in _PHRASES:
+        text, title = pattern.sub(same, text), pattern.sub(same, title)
     counts: Counter[str] = Counter()
     for source in (title, text):
         for token in _WORD.findall(source):
-            if token[0].isdigit():
-                num = _number(token)
+            if token[0].isdigit() or token.lower() in _NUMBER_WORDS:
+                num = _number(_NUMBER_WORDS.get(token.lower(), token))
                 if num:
                     counts["n:" + num] += 1
                 continue
