@@ -208,6 +208,13 @@ def test_a_title_parsed_as_the_subject_gives_way_to_the_name_after_it(who: str, 
     assert by_text(text)["We are already working to accelerate that campaign"].speaker == speaker
 
 
+def test_reacted_and_reported_are_speech_cues() -> None:
+    quotes = by_text("Obama spoke on Sunday. “What sport is he talking about, and who?” reacted Donald Trump.")
+    assert quotes["What sport is he talking about, and who?"].speaker == "Donald Trump"
+    quotes = by_text("The event was held in Terre Haute. As Maria Gonzalez reported, “Trump would win, and handily.”")
+    assert quotes["Trump would win, and handily."].speaker == "Maria Gonzalez"
+
+
 # -- our messy aggregated page: the acceptance case -------------------------------------------------
 
 HARLAN_SAID = [

@@ -46,7 +46,7 @@ SPEECH_VERBS = frozenset(
     testify retort shout yell exclaim mutter whisper assert maintain allege charge counter lament scoff
     chide blast slam cite tout pledge proclaim recount describe call repeat reiterate read laugh mock interject
     deride dismiss praise thank plead demand threaten brag gush concur agree disagree question wonder
-    echo remember press interrupt chime quote elaborate muse opine reason surmise marvel""".split()
+    echo remember press interrupt chime quote elaborate muse opine reason surmise marvel react report""".split()
 )
 # Surface forms the tagger sometimes mislabels as nouns or adjectives.
 _SPEECH_FORMS = frozenset(
