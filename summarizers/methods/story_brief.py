@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
 from summarizers.methods.disagreements import SourceText, find_disagreements
-from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
 from summarizers.methods.three_things import (
     align,
     content_words,
@@ -43,9 +42,10 @@ from summarizers.methods.three_things import (
     overlapping_points,
     parse_bullets,
     three_things,
+    usable_sentences,
 )
 from summarizers.methods.verify import check_point
-from summarizers.segment import split_sentences, tokenize_words
+from summarizers.segment import split_sentences
 from summarizers.types import (
     Citation,
     Disagreement,
@@ -65,7 +65,6 @@ INSTRUCTION = (
     'these reports give about the story. Start each line with "- ".'
 )
 CONTEXT_TOKENS = 450  # a little more than one article's: several outlets, yet small models lose the thread
-MIN_WORDS, MAX_WORDS = 6, 80  # a usable sentence's length in words (as three_things)
 SAME_FACT = 0.5  # share of the shorter sentence's content words two outlets' sentences must share
 MIN_SHARED_WORDS = 3
 AGREEMENT_WEIGHT = 1.0  # added for every other outlet reporting a fact, as a share of the others
@@ -84,7 +83,6 @@ MODEL_BLOCKING_CHECKS = BLOCKING_CHECKS | {"roles", "qualifier"}
 STATES_CLAIM = 0.5  # share of a disputed claim's content words a point must hold to be about it
 
 _OUTLET_LABEL = re.compile(r"^\s*\[[^\]\n]{1,80}\]\s*[:-]?\s*")
-_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,19 +174,10 @@ def _single(article: SourceArticle, index: int, links: tuple[StoryLink, ...], mo
 
 
 def _candidates(article: SourceArticle, index: int, outlet: str) -> list[_Candidate]:
-    """Usable sentences of one article, best first: standalone ones by rank, then those leaning on
-    context (the same rule `three_things` applies to one article)."""
+    """Usable sentences of one article, best first (the rule `three_things` applies to one article)."""
     title = article.title or headline(article.text)
-    standalone: list[Sentence] = []
-    dependent: list[Sentence] = []
-    for sentence, _score in ExtractiveSummarizer().rank(article.text, title=title, count=COUNT):
-        words = tokenize_words(sentence.text)
-        stripped = sentence.text.rstrip()
-        if not MIN_WORDS <= len(words) <= MAX_WORDS or stripped.endswith("?") or not _TERMINAL.search(stripped):
-            continue
-        (dependent if words[0].lower() in DANGLING_OPENERS else standalone).append(sentence)
     return [_Candidate(index, outlet, s, content_words(s.text), rank)
-            for rank, s in enumerate(standalone + dependent)]
+            for rank, s in enumerate(usable_sentences(article.text, title))]
 
 
 def same_fact(a: frozenset[str], b: frozenset[str]) -> float:

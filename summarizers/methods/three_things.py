@@ -129,12 +129,12 @@ def headline(text: str) -> str | None:
     return None
 
 
-def _candidates(text: str, title: str | None) -> list[_Candidate]:
-    """Usable sentences, best first: standalone ones by rank, then those that lean on context."""
-    ranked = ExtractiveSummarizer().rank(text, title=title, count=COUNT)
-    standalone: list[_Candidate] = []
-    dependent: list[_Candidate] = []
-    for sentence, _score in ranked:
+def usable_sentences(text: str, title: str | None) -> list[Sentence]:
+    """Sentences fit to be a point, best first: standalone ones by rank, then those that lean on context
+    ("He said ..."). Shared with story briefs, which apply the same rule to each outlet's article."""
+    standalone: list[Sentence] = []
+    dependent: list[Sentence] = []
+    for sentence, _score in ExtractiveSummarizer().rank(text, title=title, count=COUNT):
         words = tokenize_words(sentence.text)
         stripped = sentence.text.rstrip()
         if (
@@ -143,9 +143,12 @@ def _candidates(text: str, title: str | None) -> list[_Candidate]:
             or not _TERMINAL.search(stripped)
         ):
             continue
-        candidate = _Candidate(sentence, content_words(sentence.text))
-        (dependent if words[0].lower() in DANGLING_OPENERS else standalone).append(candidate)
+        (dependent if words[0].lower() in DANGLING_OPENERS else standalone).append(sentence)
     return standalone + dependent
+
+
+def _candidates(text: str, title: str | None) -> list[_Candidate]:
+    return [_Candidate(s, content_words(s.text)) for s in usable_sentences(text, title)]
 
 
 def _next_extractive(candidates: Sequence[_Candidate], points: Sequence[Point]) -> Point | None:
