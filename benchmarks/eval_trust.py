@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/eval_trust.py [--data benchmarks/data/trust_points.jsonl]
                                              [--shared ../shared/data] [--show-errors]
+                                             [--model qwen2.5-coder-1.5b [--threads N]]
 
 The labelled set holds two kinds of rows (one JSON object a line):
 
@@ -15,6 +16,13 @@ The labelled set holds two kinds of rows (one JSON object a line):
 A point is *flagged* when `summarizers.methods.verify.check_point` finds any issue. Positives are the
 points that should not reach a reader as they are (distorted or unsupported). Printed: precision and
 recall of flagging, per label, per check, and the points the checks got wrong.
+
+With ``--model``, the model's second pass (`summarizers.methods.model_check`) is run over the same points
+as three things would ask it: per article, up to three labelled points at a time stand as the model's own
+bullets after the article prompt (title, lead and the points' source sentences within the usual context
+budget), then the yes/no question. Printed beside the rules: the model pass alone, and the two combined
+("either flags": what three things does, the model only seeing points the rules passed; "both flag": the
+model overruling the rules' rejections).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizers.methods.verify import check_point  # noqa: E402
+from summarizers.segment import split_sentences  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "trust_points.jsonl"
 SHARED = ROOT.parent / "shared" / "data"
@@ -58,11 +67,76 @@ def load(path: Path, shared: Path) -> tuple[list[dict[str, Any]], dict[str, dict
     return kept, articles, skipped
 
 
+def scores(flags: list[bool], positives: list[bool]) -> str:
+    """Precision and recall of `flags` against `positives`, one line."""
+    tp = sum(f and p for f, p in zip(flags, positives, strict=True))
+    fp = sum(f and not p for f, p in zip(flags, positives, strict=True))
+    fn = sum(p and not f for f, p in zip(flags, positives, strict=True))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return (f"precision {precision:.1%} ({tp}/{tp + fp}), recall {recall:.1%} ({tp}/{tp + fn}), "
+            f"faithful points flagged {fp}/{positives.count(False)}")
+
+
+def model_flags(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]], spec: str,
+                threads: int) -> tuple[list[bool | None], float]:
+    """Per point: True when the model calls it not supported, None when it gave no usable verdict;
+    and the seconds spent. Points are asked in groups of up to three per article, as three things asks."""
+    from summarizers.methods import model_check
+    from summarizers.methods import three_things as tt
+    from summarizers.runtime.loader import RuntimeOptions, load_backend
+
+    model = load_backend(spec, RuntimeOptions(threads=threads))
+    flags: list[bool | None] = [None] * len(points)
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(points):
+        groups.setdefault(p["article"], []).append(i)
+    t0 = time.perf_counter()
+    for key, members in groups.items():
+        article = articles[key]
+        text = article["text"]
+        title = article.get("title") or tt.headline(text)
+        candidates = tt._candidates(text, title)
+        sentences = split_sentences(text)
+        for start in range(0, len(members), tt.COUNT):
+            batch = members[start : start + tt.COUNT]
+            prompt = tt._prompt(model, title, _with_sources(model, tt, candidates, sentences,
+                                                             [points[i]["sources"] for i in batch]))
+            answer = "\n".join(f"- {points[i]['point']}" for i in batch)
+            verdicts = model_check.ask(model, prompt, answer, [points[i]["point"] for i in batch],
+                                       system=tt.SYSTEM, timeout_s=120)
+            if verdicts.supported is not None:
+                for i, ok in zip(batch, verdicts.supported, strict=True):
+                    flags[i] = not ok
+    return flags, time.perf_counter() - t0
+
+
+def _with_sources(model: Any, tt: Any, candidates: list[Any], sentences: list[Any],
+                  spans: list[list[list[int]]]) -> list[Any]:
+    """The article's candidates cut to what the prompt shows, with the points' source sentences first:
+    the lead two, the sources, then the best others while they fit the context budget (the prompt then
+    keeps this order), so the model is asked about points it could have written from what it read."""
+    wanted = [s for s in sentences if any(s.start < e and start < s.end for pts in spans for start, e in pts)]
+    lead = sorted(candidates, key=lambda c: c.sentence.start)[: tt.LEAD_SENTENCES]
+    forced = [tt._Candidate(s, tt.content_words(s.text)) for s in wanted]
+    order, seen, used = [], set(), 0
+    for c in [*lead, *forced, *candidates]:
+        cost = model.count_tokens(c.sentence.text)
+        if c.sentence in seen or (c not in lead and c not in forced and used + cost > tt.CONTEXT_TOKENS):
+            continue
+        seen.add(c.sentence)
+        order.append(c)
+        used += cost
+    return order
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--shared", type=Path, default=SHARED, help="folder with the shared dev sets")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--model", help="also run the model's second pass with this model (e.g. qwen2.5-coder-1.5b)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads for the model (0: every core)")
     args = parser.parse_args(argv)
     points, articles, skipped = load(args.data, args.shared)
     tp = fp = fn = tn = 0
@@ -71,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     by_check: Counter[str] = Counter()
     check_correct: Counter[str] = Counter()
     errors: list[str] = []
+    rule_flags: list[bool] = []
     t0 = time.perf_counter()
     for p in points:
         article = articles[p["article"]]
@@ -79,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         issues = check_point(p["point"], sources, article=text, title=article.get("title"))
         positive = p["label"] != "faithful"
         flagged = bool(issues)
+        rule_flags.append(flagged)
         by_label[p["label"]] += 1
         flagged_by_label[p["label"]] += flagged
         for check in {i.check for i in issues}:
@@ -110,7 +186,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.show_errors and errors:
         print("misjudged:")
         print("\n".join(errors))
+    if args.model:
+        report_model(points, articles, rule_flags, args)
     return 0
+
+
+def report_model(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]], rule_flags: list[bool],
+                 args: argparse.Namespace) -> None:
+    """The rules, the model pass alone, and the two combined, on the same points."""
+    positives = [p["label"] != "faithful" for p in points]
+    asked, seconds = model_flags(points, articles, args.model, args.threads)
+    no_answer = asked.count(None)
+    model_only = [bool(f) for f in asked]  # no usable verdict: not flagged (the points stand)
+    either = [r or m for r, m in zip(rule_flags, model_only, strict=True)]
+    both = [r and (m if a is not None else True) for r, m, a in zip(rule_flags, model_only, asked, strict=True)]
+    print(f"model pass with {args.model}: {len(points)} points, {no_answer} without a usable verdict, "
+          f"{seconds:.0f} s")
+    print(f"  (a) rules alone:             {scores(rule_flags, positives)}")
+    print(f"  (b) model pass alone:        {scores(model_only, positives)}")
+    print(f"  (c) either flags (combined): {scores(either, positives)}")
+    print(f"  (d) both flag (model vetoes): {scores(both, positives)}")
+    if args.show_errors:
+        print("model misjudged:")
+        for p, flag in zip(points, asked, strict=True):
+            if flag is not None and flag != (p["label"] != "faithful"):
+                print(f"  [{p['label']}] {p['id']}: {p['point']!r} -> model says "
+                      f"{'not supported' if flag else 'supported'} (label: {p['reason']})")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ class Point:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """What a check did to a model-written point: "rejected" (replaced) or "rewritten" (e.g. attributed).
+    """What a check did to a model-written point: "rejected" (replaced) or "rewritten" (e.g. attributed);
+    "skipped" when a check could not judge (the model's own pass timed out: `text` is empty, `reason` says).
 
     Kept in the result so a reader of the JSON can see which checks rejected what, and why.
     """

@@ -17,6 +17,7 @@ from tiny_models import NO_SYSTEM_TEMPLATE, tiny_chat_model, tiny_seq2seq_model 
 
 from summarizers.methods.abstractive import (  # noqa: E402
     AbstractiveModel,
+    GenerationFailed,
     GenerationTimeout,
     ModelUnavailable,
     load_model,
@@ -24,6 +25,7 @@ from summarizers.methods.abstractive import (  # noqa: E402
 )
 from summarizers.runtime import hf  # noqa: E402
 from summarizers.runtime import packaged as models  # noqa: E402
+from summarizers.runtime.base import chat_messages  # noqa: E402
 
 LONG_TEXT = " ".join(
     [
@@ -93,6 +95,22 @@ def test_generate_caps_and_validates(chat: AbstractiveModel) -> None:
 def test_system_turn_is_folded_in_when_the_template_has_none(tmp_path: Path) -> None:
     model = load_model(str(tiny_chat_model(tmp_path / "gemma-like", chat_template=NO_SYSTEM_TEMPLATE)))
     assert len(model.generate(["Musk spoke ."], max_new_tokens=3, system="Use only facts.")[0].split()) == 3
+
+
+def test_chat_renders_the_whole_conversation(chat: AbstractiveModel, tmp_path: Path) -> None:
+    turns = [("user", "Musk spoke with Trump ."), ("assistant", "- Musk spoke ."), ("user", "Is 1 right ?")]
+    rendered = chat._render_messages(chat_messages(turns, "Use only facts."))  # type: ignore[attr-defined]
+    assert rendered.index("Musk spoke with Trump") < rendered.index("- Musk spoke .") < rendered.index("Is 1 right")
+    assert len(chat.chat(turns, max_new_tokens=3, system="Use only facts.").split()) == 3
+    gemma = load_model(str(tiny_chat_model(tmp_path / "gemma-like", chat_template=NO_SYSTEM_TEMPLATE)))
+    assert len(gemma.chat(turns, max_new_tokens=2, system="Use only facts.").split()) == 2
+    with pytest.raises(ValueError, match="end with a user turn"):
+        chat.chat(turns[:2], max_new_tokens=2)
+
+
+def test_seq2seq_models_cannot_chat(seq2seq: AbstractiveModel) -> None:
+    with pytest.raises(GenerationFailed, match="conversation"):
+        seq2seq.chat([("user", "Hi .")], max_new_tokens=2)
 
 
 def test_overlong_chat_prompt_is_cut_to_the_window(chat: AbstractiveModel) -> None:

@@ -119,6 +119,23 @@ def test_llamacpp_three_things_and_long_summaries(smol: loader.TextModel) -> Non
 
 
 @needs_llama
+def test_llamacpp_chat_continues_on_the_cached_prefix(smol: loader.TextModel) -> None:
+    """A follow-up turn re-reads only what is new: the conversation's tokens start with every token the
+    first call left in the context (its prompt and its answer), so llama.cpp keeps their KV cache."""
+    llama = smol._llama  # type: ignore[attr-defined]
+    prompt = "List two facts about the Senate vote on the budget bill."
+    answer = smol.generate([prompt], max_new_tokens=24, system="Use only facts.")[0]
+    first = list(llama._input_ids[: llama.n_tokens])
+    reply = smol.chat([("user", prompt), ("assistant", answer), ("user", "Is point 1 right? Answer yes or no.")],
+                      max_new_tokens=4, system="Use only facts.")
+    second = list(llama._input_ids[: llama.n_tokens])
+    assert reply and smol.last_call.new_tokens
+    assert len(second) > len(first) and second[: len(first)] == first
+    with pytest.raises(ValueError, match="alternate|user turn"):
+        smol.chat([("assistant", answer)], max_new_tokens=2)
+
+
+@needs_llama
 def test_llamacpp_on_a_local_gguf_file(smol: loader.TextModel, smol_cache: Path) -> None:
     path = smol_cache / "smollm2" / models.REGISTRY["smollm2"].gguf_name
     assert choose_backend(str(path), RuntimeOptions()) == "llama.cpp"
@@ -230,6 +247,16 @@ def test_endpoint_sends_a_greedy_chat_request_with_the_key(fake: FakeEndpoint) -
     assert body["messages"] == [{"role": "system", "content": "Be factual."}, {"role": "user", "content": "Summarize."}]
     assert fake.headers[0]["Authorization"] == "Bearer sk-test"
     assert model.last_call.new_tokens == 11
+
+
+def test_endpoint_chat_sends_the_whole_conversation(fake: FakeEndpoint) -> None:
+    model = _endpoint(fake, ["ok"])
+    turns = [("user", "Summarize."), ("assistant", "- A point."), ("user", "Is 1 right?")]
+    assert model.chat(turns, max_new_tokens=4, system="Be factual.")  # type: ignore[arg-type]
+    assert fake.requests[0]["messages"] == [
+        {"role": "system", "content": "Be factual."}, {"role": "user", "content": "Summarize."},
+        {"role": "assistant", "content": "- A point."}, {"role": "user", "content": "Is 1 right?"}]
+    assert fake.requests[0]["max_tokens"] == 4
 
 
 def test_endpoint_retries_429_and_500_then_answers(fake: FakeEndpoint) -> None:

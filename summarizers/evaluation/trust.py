@@ -3,7 +3,8 @@
 ROUGE says how much of a reference a summary covers, not whether it can be believed. Issue 12 asks for
 the failures a reader would mind, counted on the same run:
 
-* model points rejected (by check) and rewritten (attribution restored);
+* model points rejected (by check, the model's own second pass included) and rewritten (attribution
+  restored);
 * results that fell back to extractive points, by reason (timeout, error, every point rejected, copied);
 * final points still stating a reported claim as fact ("attribution dropped": should be 0);
 * final points labelled abstractive that copy their source sentence ("copies labelled abstractive": 0).
@@ -44,7 +45,7 @@ def trust_stats(results: Iterable[ThreeThings]) -> TrustStats:
         for check in result.checks:
             if check.action == "rewritten":
                 stats.rewritten += 1
-            else:
+            elif check.action == "rejected":  # "skipped": the model's check gave no verdict
                 stats.rejected[check.check] += 1
         for point in result.points:
             if point.method != "abstractive":

@@ -27,13 +27,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
+from summarizers.methods import model_check as second_look
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
 from summarizers.methods.attribution import Attribution, attribute
 from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
 from summarizers.methods.verify import Issue, check_point, content_words
+from summarizers.runtime.base import deadline_after, remaining
 from summarizers.segment import split_sentences, tokenize_words
 from summarizers.types import CheckResult, Point, Sentence, ThreeThings
 
@@ -49,6 +51,7 @@ DUPLICATE_OVERLAP = 0.6  # share of the shorter text's content words found in th
 DUPLICATE_MIN_SHARED = 3  # two points sharing only "plans" and "paid" are not the same fact
 VERBATIM = 0.8  # word-sequence similarity above which a model "point" is a copy of its source sentence
 MAX_SOURCES = 3
+MODEL_CHECK = False  # the model's second pass; see the README's trust section for why it is off by default
 INSTRUCTION = (
     "Write exactly three short bullet points, one full sentence each, stating the three most important facts "
     "in this article, what happened first. When a fact is someone's claim, say who made it (\"X said ...\"). "
@@ -88,17 +91,21 @@ def three_things(
     model: AbstractiveModel | None = None,
     timeout_s: float | None = None,
     max_new_tokens: int = 160,
+    model_check: bool = MODEL_CHECK,
 ) -> ThreeThings:
     """Three grounded points about `text` (fewer, with a `note`, when it has fewer usable facts).
 
     Source offsets index into `text` exactly as given. With `model`, points are written by the model
     and checked; without it (or when it fails) they are the best extractive sentences. Without a
-    `title`, a headline-like first line of `text` serves as one.
+    `title`, a headline-like first line of `text` serves as one. `model_check` adds the model's own
+    yes/no pass over the points that survived the rules (`summarizers.methods.model_check`); `timeout_s`
+    bounds the writing and that pass together.
     """
     title = title or headline(text)
     candidates = _candidates(text, title)
     if model is None or not candidates:  # no usable sentence: nothing a model point could be tied to
         return _extractive(candidates)
+    deadline = deadline_after(timeout_s)
     try:
         prompt = _prompt(model, title, candidates)
         raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM)[0]
@@ -110,7 +117,10 @@ def three_things(
             "three things: model %s failed (%s); using extractive points", model.name, exc, exc_info=True
         )
         return _extractive(candidates, fallback="error")
-    return _grounded(parse_bullets(raw)[:COUNT], text, title, candidates, model.name)
+    result = _grounded(parse_bullets(raw)[:COUNT], text, title, candidates, model.name)
+    if model_check and model.kind == "chat":
+        result = _model_checked(result, model, prompt, raw, candidates, remaining(deadline))
+    return result
 
 
 # -- extractive ------------------------------------------------------------------------------------
@@ -319,3 +329,38 @@ def _grounded(
     if not written:
         fallback = "rejected" if any(c.action == "rejected" for c in checks) else "copied" if bullets else "empty"
     return ThreeThings(tuple(points), _note(len(points)), model_name if written else None, fallback, tuple(checks))
+
+
+def _model_checked(result: ThreeThings, model: AbstractiveModel, prompt: str, raw: str,
+                   candidates: Sequence[_Candidate], timeout_s: float | None) -> ThreeThings:
+    """`result` after the model's own yes/no pass over its surviving written points (copies need none).
+
+    The question continues the conversation that wrote `raw`, so it costs one short turn. A point the
+    model calls unsupported is replaced like any rejected point; when the pass gives no usable answer
+    the points stand and `checks` records that it was skipped, and why.
+    """
+    asked = [p for p in result.points if p.method == "abstractive"]
+    if not asked:
+        return result
+    verdicts = second_look.ask(model, prompt, raw, [p.text for p in asked], system=SYSTEM, timeout_s=timeout_s)
+    if verdicts.supported is None:
+        skipped = CheckResult("", second_look.CHECK, f"model check {verdicts.problem}: rule checks only", "skipped")
+        return replace(result, checks=(*result.checks, skipped))
+    rejected = [p for p, ok in zip(asked, verdicts.supported, strict=True) if not ok]
+    if not rejected:
+        return result
+    kept = [p for p in result.points if p not in rejected]
+    points: list[Point] = []
+    checks = list(result.checks)
+    for point in result.points:
+        if point in kept:
+            points.append(point)
+            continue
+        checks.append(CheckResult(point.text, second_look.CHECK, second_look.REASON))
+        log.info("three things: the model calls %r not supported; using an extractive sentence", point.text)
+        # in place, so the points keep their order; never a repeat of a kept point further down
+        if (replacement := _next_extractive(candidates, [*points, *kept])) is not None:
+            points.append(replacement)
+    written = any(p.method == "abstractive" for p in points)
+    return ThreeThings(tuple(points), _note(len(points)), result.model if written else None,
+                       None if written else "rejected", tuple(checks))

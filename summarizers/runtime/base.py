@@ -1,7 +1,8 @@
 """One generation interface for every backend: llama.cpp, transformers, and OpenAI-compatible endpoints.
 
 Summary methods (`summarizers.methods.three_things`, the `abstractive` method) only ever see a `TextModel`:
-`generate` (greedy completions under a wall-clock deadline), `count_tokens`, `chunk_text` and `summarize`.
+`generate` (greedy completions under a wall-clock deadline), `chat` (the next turn of a conversation, so a
+caller can ask a follow-up about the model's own answer), `count_tokens`, `chunk_text` and `summarize`.
 Which engine runs, where, and how it was loaded is the backend's business (see `summarizers.runtime.loader`).
 
 The map-reduce `summarize` and sentence-aware `chunk_text` are written once here on top of three small
@@ -28,6 +29,8 @@ MAX_REDUCE_ROUNDS = 3
 SUMMARY_SYSTEM = "Use only facts stated in the article."
 
 Kind = Literal["seq2seq", "chat"]
+Role = Literal["user", "assistant"]
+Turn = tuple[Role, str]  # one turn of a conversation: who spoke, and what
 
 
 class ModelUnavailable(RuntimeError):
@@ -40,6 +43,20 @@ class GenerationTimeout(TimeoutError):
 
 class GenerationFailed(RuntimeError):
     """The engine answered, but not with a usable completion (an endpoint down, refusing, or malformed)."""
+
+
+def chat_messages(turns: Sequence[Turn], system: str | None) -> list[dict[str, str]]:
+    """`turns` as chat-completion messages after an optional system message; refuses a conversation that
+    does not alternate user/assistant turns starting and ending with the user (no template renders it)."""
+    if isinstance(turns, str) or not turns:
+        raise ValueError("a conversation is a non-empty sequence of (role, text) turns")
+    for i, (role, text) in enumerate(turns):
+        if role != ("user" if i % 2 == 0 else "assistant") or not isinstance(text, str):
+            raise ValueError(f"turn {i + 1} must be a {'user' if i % 2 == 0 else 'assistant'} turn with text")
+    if turns[-1][0] != "user":
+        raise ValueError("a conversation must end with a user turn")
+    messages = [{"role": role, "content": text} for role, text in turns]
+    return [{"role": "system", "content": system}, *messages] if system else messages
 
 
 def deadline_after(timeout_s: float | None) -> float | None:
@@ -109,6 +126,25 @@ class TextModel(ABC):
         Chat models get each prompt as the user turn (after `system`); seq2seq models ignore `system`.
         """
 
+    def chat(
+        self,
+        turns: Sequence[Turn],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> str:
+        """The model's next (assistant) turn after `turns`, greedy, within `timeout_s`.
+
+        `turns` alternate ("user", ...), ("assistant", ...), ... and end with a user turn. This is how a
+        caller asks a follow-up about the model's own answer: `generate([p], system=s)` followed by
+        `chat([("user", p), ("assistant", answer), ("user", question)], system=s)`. On llama.cpp the
+        second call re-reads only the new turn (the context's longest common prefix is kept), which is
+        what makes a verification pass cheap on a CPU. Chat backends override this; seq2seq models have
+        no conversation and raise GenerationFailed.
+        """
+        raise GenerationFailed(f"{self.name}: a {self.kind} model on {self.backend} cannot continue a conversation")
+
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Tokens `text` takes in this model's vocabulary, without special tokens."""
@@ -126,9 +162,13 @@ class TextModel(ABC):
     def _check_request(self, prompts: Sequence[str], max_new_tokens: int) -> tuple[list[str], int]:
         if isinstance(prompts, str):
             raise TypeError("prompts must be a sequence of strings, not one string")
+        return list(prompts), self._new_tokens(max_new_tokens)
+
+    @staticmethod
+    def _new_tokens(max_new_tokens: int) -> int:
         if max_new_tokens < 1:
             raise ValueError("max_new_tokens must be at least 1")
-        return list(prompts), min(max_new_tokens, MAX_NEW_TOKENS_CAP)
+        return min(max_new_tokens, MAX_NEW_TOKENS_CAP)
 
     def _acquire(self, deadline: float | None, timeout_s: float | None) -> None:
         """Take the model lock within the deadline: one generation at a time per process."""

@@ -32,6 +32,8 @@ from summarizers.runtime.base import (
     GenerationTimeout,
     ModelUnavailable,
     TextModel,
+    Turn,
+    chat_messages,
     deadline_after,
     remaining,
 )
@@ -90,18 +92,32 @@ class EndpointModel(TextModel):
         results: list[str] = []
         produced = 0
         for prompt in prompts:
-            text, n = self._complete(prompt, system, new_tokens, deadline, timeout_s)
+            text, n = self._complete(chat_messages([("user", prompt)], system), new_tokens, deadline, timeout_s)
             results.append(text)
             produced += n
         with self._stats_lock:
             self.last_call.record(time.monotonic() - started, produced)
         return results
 
-    def _complete(self, prompt: str, system: str | None, new_tokens: int, deadline: float | None,
+    def chat(
+        self,
+        turns: Sequence[Turn],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> str:
+        """The whole conversation is sent; servers with a prompt cache (llama.cpp server, vLLM's prefix
+        caching) reuse the shared prefix on their side."""
+        messages = chat_messages(turns, system)
+        started = time.monotonic()
+        text, n = self._complete(messages, self._new_tokens(max_new_tokens), deadline_after(timeout_s), timeout_s)
+        with self._stats_lock:
+            self.last_call.record(time.monotonic() - started, n)
+        return text
+
+    def _complete(self, messages: list[dict[str, str]], new_tokens: int, deadline: float | None,
                   timeout_s: float | None) -> tuple[str, int]:
-        messages = [{"role": "user", "content": prompt}]
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
         body = {"model": self.name, "messages": messages, "max_tokens": new_tokens, "temperature": 0,
                 "stream": False}
         wait = remaining(deadline)

@@ -33,9 +33,12 @@ from typing import Any, Literal
 from summarizers.runtime import packaged as models
 from summarizers.runtime.base import (
     MAX_NEW_TOKENS_CAP,
+    GenerationFailed,
     GenerationTimeout,
     ModelUnavailable,
     TextModel,
+    Turn,
+    chat_messages,
     deadline_after,
 )
 
@@ -152,9 +155,6 @@ class TransformersModel(TextModel):
         timeout_s: float | None,
         system: str | None,
     ) -> list[str]:
-        import torch
-        from transformers import StoppingCriteriaList
-
         if self.kind == "chat":
             texts = [self._fit_chat(p, system) for p in prompts]
             enc = self._tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -166,6 +166,38 @@ class TransformersModel(TextModel):
                 prompts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
             )
             new_tokens = min(new_tokens, self.context_window - 1)  # the decoder has positions too
+        return self._run(enc, new_tokens, deadline, timeout_s)
+
+    def chat(
+        self,
+        turns: Sequence[Turn],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> str:
+        """The whole conversation through the chat template (no KV cache is kept between calls here)."""
+        if self.kind != "chat":
+            raise GenerationFailed(f"{self.name}: a seq2seq model cannot continue a conversation")
+        messages = chat_messages(turns, system)
+        new_tokens = self._new_tokens(max_new_tokens)
+        deadline = deadline_after(timeout_s)
+        self._acquire(deadline, timeout_s)
+        started = time.monotonic()
+        try:
+            enc = self._tokenizer([self._render_messages(messages)], return_tensors="pt", add_special_tokens=False)
+            new_tokens = max(1, min(new_tokens, self.context_window - enc["input_ids"].shape[1]))
+            text = self._run(enc, new_tokens, deadline, timeout_s)[0]
+            self.last_call.record(time.monotonic() - started, self.count_tokens(text))
+            return text
+        finally:
+            self._lock.release()
+
+    def _run(self, enc: Any, new_tokens: int, deadline: float | None, timeout_s: float | None) -> list[str]:
+        """Greedy generation on encoded inputs, stopped at `deadline`; the decoded new text of each."""
+        import torch
+        from transformers import StoppingCriteriaList
+
         enc = enc.to(self.device)
         criteria = StoppingCriteriaList()
         criterion = None
@@ -206,22 +238,24 @@ class TransformersModel(TextModel):
     def _render_chat(self, prompt: str, system: str | None) -> str:
         """The prompt in the model's chat format; a system turn the template refuses (Gemma's has no
         system role) is folded into the user turn instead."""
+        return self._render_messages(chat_messages([("user", prompt)], system))
+
+    def _render_messages(self, messages: list[dict[str, str]]) -> str:
         from jinja2.exceptions import TemplateError
 
-        messages = [{"role": "user", "content": prompt}]
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
         try:
             return str(
                 self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
             )
         except TemplateError as exc:
-            if not system:
+            if messages[0]["role"] != "system":
                 raise
             log.debug(
                 "%s: chat template refused a system turn (%s); folding it into the prompt", self.name, exc
             )
-            return self._render_chat(f"{system}\n\n{prompt}", None)
+            system, first, *rest = messages
+            return self._render_messages([{"role": "user", "content": f"{system['content']}\n\n{first['content']}"},
+                                          *rest])
 
     def _fit_chat(self, prompt: str, system: str | None) -> str:
         """The templated prompt, with the user text cut so the whole fits `max_input_tokens`."""

@@ -8,6 +8,11 @@ Threads, context size (`n_ctx`) and a wall-clock deadline are set by the caller.
 by token and stops at the deadline (raising GenerationTimeout); the prompt's prefill cannot be
 interrupted, so a deadline is honoured to within one prefill (~1-3 s for a briefing prompt on 2 cores).
 A llama.cpp context is not thread-safe: one lock serialises every caller of the shared model.
+
+`chat` continues a conversation on the same context: llama-cpp-python keeps the KV cache of the longest
+common token prefix of consecutive calls, so a follow-up question about the model's own answer prefills
+only the new turn (~50 tokens), not the article again (measured: the whole first call, prompt and answer,
+is reused; see the README's trust section). Another caller taking the lock in between only costs time.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from summarizers.runtime.base import (
     GenerationTimeout,
     ModelUnavailable,
     TextModel,
+    Turn,
+    chat_messages,
     deadline_after,
 )
 
@@ -98,7 +105,8 @@ class LlamaCppModel(TextModel):
             started = time.monotonic()
             results, produced = [], 0
             for prompt in prompts:
-                text, n = self._one(self._fit(prompt, system), system, new_tokens, deadline, timeout_s)
+                messages = chat_messages([("user", self._fit(prompt, system))], system)
+                text, n = self._complete(messages, new_tokens, deadline, timeout_s)
                 results.append(text)
                 produced += n
             self.last_call.record(time.monotonic() - started, produced)
@@ -106,20 +114,40 @@ class LlamaCppModel(TextModel):
         finally:
             self._lock.release()
 
-    def _one(self, prompt: str, system: str | None, new_tokens: int, deadline: float | None,
-             timeout_s: float | None) -> tuple[str, int]:
-        messages = [{"role": "user", "content": prompt}]
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
+    def chat(
+        self,
+        turns: Sequence[Turn],
+        *,
+        max_new_tokens: int,
+        timeout_s: float | None = None,
+        system: str | None = None,
+    ) -> str:
+        messages = chat_messages(turns, system)
+        new_tokens = self._new_tokens(max_new_tokens)
+        deadline = deadline_after(timeout_s)
+        self._acquire(deadline, timeout_s)
+        try:
+            started = time.monotonic()
+            text, n = self._complete(messages, new_tokens, deadline, timeout_s)
+            self.last_call.record(time.monotonic() - started, n)
+            return text
+        finally:
+            self._lock.release()
+
+    def _complete(self, messages: list[dict[str, str]], new_tokens: int, deadline: float | None,
+                  timeout_s: float | None) -> tuple[str, int]:
+        """One greedy chat completion, streamed so that the deadline is checked between tokens."""
         try:
             stream = self._llama.create_chat_completion(
                 messages=messages, max_tokens=new_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
                 repeat_penalty=1.0, stream=True,
             )
         except Exception as exc:  # jinja2's TemplateError: a template without a system role (Gemma)
-            if not system or "system" not in str(exc).lower():
+            if messages[0]["role"] != "system" or "system" not in str(exc).lower():
                 raise
-            return self._one(f"{system}\n\n{prompt}", None, new_tokens, deadline, timeout_s)
+            system, first, *rest = messages
+            folded = {"role": "user", "content": f"{system['content']}\n\n{first['content']}"}
+            return self._complete([folded, *rest], new_tokens, deadline, timeout_s)
         parts: list[str] = []
         count = 0
         for chunk in stream:
