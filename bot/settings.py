@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     model_threads: int = Field(default=0, ge=0)  # CPU threads; 0 = every core (llama.cpp) / torch's default
     model_timeout_s: float = Field(default=90.0, gt=0)  # wall clock per answer; then extractive points
     model_max_new_tokens: int = 160
+    # The model's second pass over its own points ("does the article state this? yes/no"), a continuation
+    # of the same chat. Off by default: see the README's trust section for the measurement behind that.
+    model_check: bool = False
     # Requests waiting for the core beyond this get a polite "busy" reply. Waiting requests are small;
     # the model itself is shared and runs one generation at a time, so this bounds memory and latency.
     model_queue_size: int = Field(default=64, ge=1)

@@ -74,6 +74,19 @@ def test_summaries_are_computed_once_per_article_version(store: Store, monkeypat
     assert len(calls) == 3 and first.stories == second.stories
 
 
+def test_the_model_check_setting_reaches_three_things_and_is_cached_apart(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+    calls = counting_three_things(monkeypatch, fallback=None)
+    inner = service_module.three_things
+    monkeypatch.setattr(service_module, "three_things", lambda text, **kw: seen.append(kw["model_check"]) or inner(text))
+    BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
+    monkeypatch.setenv("BRIEFBOT_MODEL_CHECK", "true")
+    BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
+    assert seen == [False, True] and len(calls) == 2  # not served the unchecked result from the cache
+
+
 def test_a_timed_out_model_is_asked_again_next_time(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = counting_three_things(monkeypatch, fallback="timeout")
     svc = BriefingService(store, Settings(), model=NamedModel())  # type: ignore[arg-type]

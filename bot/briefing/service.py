@@ -34,6 +34,7 @@ from summarizers.types import Person, Point, Quote, SourceArticle, StoryThreeThi
 log = logging.getLogger(__name__)
 
 EXTRACTIVE = "extractive"
+CHECKED = "+model-check"  # cache-key suffix: results that also passed the model's own check
 QUOTES_METHOD, PEOPLE_METHOD, QUOTES_MODEL = "quotes", "people", "spacy-sm"
 STORY_METHOD = "story-brief"
 ASK_WINDOW = 200  # newest stored articles searched when answering about a figure
@@ -71,13 +72,16 @@ class BriefingService:
     def three_things_for(self, article: Article) -> ThreeThings:
         """The cached three things to know for this article version, computing them at most once."""
         model = self.model
-        key = (article.content_hash, "three-things", model.name if model else EXTRACTIVE)
+        # The model's own check changes which points survive: its results are cached apart.
+        written_by = f"{model.name}{CHECKED if self.settings.model_check else ''}" if model else EXTRACTIVE
+        key = (article.content_hash, "three-things", written_by)
         cached = self.store.get_summary(*key)
         if cached is not None:
             return ThreeThings.from_dict(cached)
         result = three_things(article.text, title=article.title or None, model=model,
                               timeout_s=self.settings.model_timeout_s,
-                              max_new_tokens=self.settings.model_max_new_tokens)
+                              max_new_tokens=self.settings.model_max_new_tokens,
+                              model_check=self.settings.model_check)
         if model is not None and self._loader is not None:
             self._loader.record()
         # Cache under this model's key even when grounding replaced every model point (asking again would

@@ -78,7 +78,7 @@ def model_methods(s: Settings, results: list[ThreeThings] | None = None) -> dict
         if model is None:
             log.warning("three-things: no model (%s); scoring its extractive fallback", loader.reason)
         return make_summarizer("three-things", model, timeout_s=s.model_timeout_s,
-                               max_new_tokens=s.model_max_new_tokens,
+                               max_new_tokens=s.model_max_new_tokens, model_check=s.model_check,
                                on_result=results.append if results is not None else None)
 
     def abstractive() -> SummaryFn:

@@ -80,6 +80,7 @@ class Summarizer:
         self._warned = False
         self._timeout_s = s.model_timeout_s
         self._max_new_tokens = s.model_max_new_tokens
+        self._model_check = s.model_check
 
     def model(self) -> AbstractiveModel | None:
         if self._tried:
@@ -104,6 +105,7 @@ class Summarizer:
                 model=self.model(),
                 timeout_s=self._timeout_s,
                 max_new_tokens=self._max_new_tokens,
+                model_check=self._model_check,
             )
             self._loader.record()
             data = result.as_dict()

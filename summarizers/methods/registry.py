@@ -21,7 +21,7 @@ NAMES = EXTRACTIVE_METHODS + MODEL_METHODS
 
 
 def make_summarizer(name: str, model: TextModel | None = None, *, timeout_s: float | None = None,
-                    max_new_tokens: int = 160,
+                    max_new_tokens: int = 160, model_check: bool | None = None,
                     on_result: Callable[[ThreeThings], None] | None = None) -> SummaryFn:
     """The summarizer called `name`; raises KeyError naming the known methods for anything else.
 
@@ -42,9 +42,11 @@ def make_summarizer(name: str, model: TextModel | None = None, *, timeout_s: flo
     if name == "three-things":
         from summarizers.methods.three_things import three_things
 
+        checking = {} if model_check is None else {"model_check": model_check}
+
         def points(text: str, count: int, *, title: str | None = None) -> list[Any]:
             result = three_things(text, title=title, model=model, timeout_s=timeout_s,
-                                  max_new_tokens=max_new_tokens)
+                                  max_new_tokens=max_new_tokens, **checking)
             if on_result is not None:
                 on_result(result)
             return list(result.points)
