@@ -19,8 +19,8 @@ recall of flagging, per label, per check, and the points the checks got wrong.
 
 With ``--model``, the model's second pass (`summarizers.methods.model_check`) is run over the same points
 as three things would ask it: per article, up to three labelled points at a time stand as the model's own
-bullets after the article prompt (title, lead and the points' source sentences within the usual context
-budget), then the yes/no question. Printed beside the rules: the model pass alone, and the two combined
+bullets after the article prompt (title, lead and the points' source sentences, then other sentences
+within the usual context budget), then the yes/no question. Printed beside the rules: the model pass alone, and the two combined
 ("either flags": what three things does, the model only seeing points the rules passed; "both flag": the
 model overruling the rules' rejections).
 """
@@ -79,7 +79,7 @@ def scores(flags: list[bool], positives: list[bool]) -> str:
 
 
 def model_flags(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]], spec: str,
-                threads: int) -> tuple[list[bool | None], float]:
+                threads: int, timeout_s: float) -> tuple[list[bool | None], float]:
     """Per point: True when the model calls it not supported, None when it gave no usable verdict;
     and the seconds spent. Points are asked in groups of up to three per article, as three things asks."""
     from summarizers.methods import model_check
@@ -98,16 +98,20 @@ def model_flags(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]
         title = article.get("title") or tt.headline(text)
         candidates = tt._candidates(text, title)
         sentences = split_sentences(text)
+        # One prompt per article (showing every labelled point's sources), so that llama.cpp reads the
+        # article once and each group of three reuses it, as the check reuses the prompt that wrote them.
+        prompt = tt._prompt(model, title, _with_sources(model, tt, candidates, sentences,
+                                                         [points[i]["sources"] for i in members]))
         for start in range(0, len(members), tt.COUNT):
             batch = members[start : start + tt.COUNT]
-            prompt = tt._prompt(model, title, _with_sources(model, tt, candidates, sentences,
-                                                             [points[i]["sources"] for i in batch]))
             answer = "\n".join(f"- {points[i]['point']}" for i in batch)
             verdicts = model_check.ask(model, prompt, answer, [points[i]["point"] for i in batch],
-                                       system=tt.SYSTEM, timeout_s=120)
+                                       system=tt.SYSTEM, timeout_s=timeout_s)
             if verdicts.supported is not None:
                 for i, ok in zip(batch, verdicts.supported, strict=True):
                     flags[i] = not ok
+            print(f"  asked {len(batch)} points of {key}: {verdicts.answer!r} "
+                  f"{verdicts.problem or ''}", file=sys.stderr, flush=True)
     return flags, time.perf_counter() - t0
 
 
@@ -137,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--model", help="also run the model's second pass with this model (e.g. qwen2.5-coder-1.5b)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for the model (0: every core)")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per model question (a busy machine)")
     args = parser.parse_args(argv)
     points, articles, skipped = load(args.data, args.shared)
     tp = fp = fn = tn = 0
@@ -195,9 +200,10 @@ def report_model(points: list[dict[str, Any]], articles: dict[str, dict[str, Any
                  args: argparse.Namespace) -> None:
     """The rules, the model pass alone, and the two combined, on the same points."""
     positives = [p["label"] != "faithful" for p in points]
-    asked, seconds = model_flags(points, articles, args.model, args.threads)
+    asked, seconds = model_flags(points, articles, args.model, args.threads, args.timeout)
     no_answer = asked.count(None)
     model_only = [bool(f) for f in asked]  # no usable verdict: not flagged (the points stand)
+    answered = [i for i, a in enumerate(asked) if a is not None]
     either = [r or m for r, m in zip(rule_flags, model_only, strict=True)]
     both = [r and (m if a is not None else True) for r, m, a in zip(rule_flags, model_only, asked, strict=True)]
     print(f"model pass with {args.model}: {len(points)} points, {no_answer} without a usable verdict, "
@@ -206,6 +212,11 @@ def report_model(points: list[dict[str, Any]], articles: dict[str, dict[str, Any
     print(f"  (b) model pass alone:        {scores(model_only, positives)}")
     print(f"  (c) either flags (combined): {scores(either, positives)}")
     print(f"  (d) both flag (model vetoes): {scores(both, positives)}")
+    if no_answer:
+        truth = [positives[i] for i in answered]
+        rules_here = scores([rule_flags[i] for i in answered], truth)
+        model_here = scores([model_only[i] for i in answered], truth)
+        print(f"  on the {len(answered)} points with a verdict: rules {rules_here}; model {model_here}")
     if args.show_errors:
         print("model misjudged:")
         for p, flag in zip(points, asked, strict=True):
