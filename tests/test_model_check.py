@@ -69,6 +69,7 @@ def run(model: ChattyModel, **kwargs: object):  # type: ignore[no-untyped-def]
         ("1. yes\n2. no", 2, (True, False)),
         ("1: Yes\n2) NO\n3. yes.", 3, (True, False, True)),
         ("**1.** yes\n2. yes", 2, (True, True)),
+        ("1. false\n2. True\n3. true", 3, (False, True, True)),  # what the question asks for
         ("No.", 1, (False,)),
         ("1. yes", 2, None),  # a verdict missing
         ("1. yes\n1. no\n2. yes", 2, None),  # contradictory

@@ -26,12 +26,16 @@ log = logging.getLogger(__name__)
 CHECK = "model"
 REASON = "model: not supported"
 TOKENS_PER_POINT = 5  # "1. yes\n" is 4 tokens in Qwen's and SmolLM2's vocabularies; one spare
+# Measured on the labelled set: asked "answer yes if the article states it as written", the 1.5B model said
+# yes to all of its 23 first points, distorted ones included; told to be strict and named the failure kinds
+# (a hope or claim turned into fact, an added detail), it starts to say false (README, trust section).
 QUESTION = (
-    "Check your points against the article. For each point answer yes if the article states it as "
-    "written, no otherwise (a claim given as fact that the article attributes to someone, or a detail it "
-    "does not say, is no). Answer only with one line per point, like \"1. yes\".\n"
+    "Be strict. For each point, answer false if it turns someone's hope, claim or a possibility into a fact, "
+    "or adds anything the article does not say; true only if the article says exactly that. One line per "
+    'point, like "1. true".\n'
 )
-_VERDICT = re.compile(r"^\W*(\d{1,2})\s*[.):\-]?\s*\**\s*(yes|no)\b", re.IGNORECASE | re.MULTILINE)
+_VERDICT = re.compile(r"^\W*(\d{1,2})\s*[.):\-]?\s*\**\s*(yes|no|true|false)\b", re.IGNORECASE | re.MULTILINE)
+_SUPPORTED = frozenset({"yes", "true"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +59,14 @@ def parse_verdicts(answer: str, count: int) -> tuple[bool, ...] | None:
     one consistent verdict: a partial or contradictory answer is no answer."""
     found: dict[int, bool] = {}
     for match in _VERDICT.finditer(answer):
-        number, verdict = int(match.group(1)), match.group(2).lower() == "yes"
+        number, verdict = int(match.group(1)), match.group(2).lower() in _SUPPORTED
         if not 1 <= number <= count or found.get(number, verdict) != verdict:
             return None
         found[number] = verdict
     if len(found) != count:
         if count == 1 and not found:  # a single point may get a bare "Yes." / "No."
-            bare = re.match(r"^\W*(yes|no)\b", answer.strip(), re.IGNORECASE)
-            return (bare.group(1).lower() == "yes",) if bare else None
+            bare = re.match(r"^\W*(yes|no|true|false)\b", answer.strip(), re.IGNORECASE)
+            return (bare.group(1).lower() in _SUPPORTED,) if bare else None
         return None
     return tuple(found[i] for i in range(1, count + 1))
 
