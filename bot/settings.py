@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     model_timeout_s: float = Field(default=90.0, gt=0)  # wall clock per answer; then extractive points
     model_max_new_tokens: int = 160
     # The model's second pass over its own points ("does the article state this? yes/no"), a continuation
-    # of the same chat. Off by default: see the README's trust section for the measurement behind that.
+    # of the same chat. Off by default: with the offline 1.5B model its verdicts showed a position bias
+    # and no extra catch on the labelled set (README, trust section); worth measuring for a stronger model.
     model_check: bool = False
     # Requests waiting for the core beyond this get a polite "busy" reply. Waiting requests are small;
     # the model itself is shared and runs one generation at a time, so this bounds memory and latency.

@@ -7,6 +7,10 @@ points: system, the article prompt, the model's own bullets, then one short ques
 runtime keeps the KV cache of the common prefix, so only the question (~50 tokens) is prefilled and a
 few tokens ("1. yes 2. no 3. yes") are generated, instead of re-reading the article once per point.
 
+Whether it helps depends on the model: `benchmarks/eval_trust.py --model NAME` measures it on the labelled
+set. The offline 1.5B model answered by position ("1. false, 2. true, 3. true" whatever the points), so
+three things leaves the pass off unless `model_check` is set.
+
 The answer is parsed strictly: a verdict for every point or none at all. A malformed answer, a timeout
 or any model error leaves the deterministic verdict standing (`ModelVerdicts.problem` says why); the
 check never costs a briefing its points.

@@ -16,6 +16,9 @@ Two paths produce them, and every point says which one did (`Point.method`):
   sentence names one; any other failure, or a repeat of an earlier point, replaces the bullet by the
   best unused extractive sentence. A model error or timeout falls back to the extractive three, logged.
 
+With `model_check`, the surviving model-written points also go to the model itself, as the next turn
+of the same chat (`summarizers.methods.model_check`); a point it calls unsupported is replaced too.
+
 Every rejection and rewrite is kept in `ThreeThings.checks`; `fallback` says why no model point
 survived. A bullet that is a (near-)verbatim copy of its source sentence is labelled "extractive", and
 `ThreeThings.model` names the model only when at least one point kept its own wording: the result never
@@ -51,7 +54,9 @@ DUPLICATE_OVERLAP = 0.6  # share of the shorter text's content words found in th
 DUPLICATE_MIN_SHARED = 3  # two points sharing only "plans" and "paid" are not the same fact
 VERBATIM = 0.8  # word-sequence similarity above which a model "point" is a copy of its source sentence
 MAX_SOURCES = 3
-MODEL_CHECK = False  # the model's second pass; see the README's trust section for why it is off by default
+# The model's own yes/no pass over its points. Off by default: the offline 1.5B model's verdicts follow the
+# points' order, not their truth (README, trust section), so on it the pass costs 10-20% and adds a rejection.
+MODEL_CHECK = False
 INSTRUCTION = (
     "Write exactly three short bullet points, one full sentence each, stating the three most important facts "
     "in this article, what happened first. When a fact is someone's claim, say who made it (\"X said ...\"). "
