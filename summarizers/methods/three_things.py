@@ -55,7 +55,7 @@ DUPLICATE_MIN_SHARED = 3  # two points sharing only "plans" and "paid" are not t
 VERBATIM = 0.8  # word-sequence similarity above which a model "point" is a copy of its source sentence
 MAX_SOURCES = 3
 # The model's own yes/no pass over its points. Off by default: the offline 1.5B model's verdicts follow the
-# points' order, not their truth (README, trust section), so on it the pass costs 10-20% and adds a rejection.
+# points' order, not their truth (README, trust section), so on it the pass costs ~14% and adds a rejection.
 MODEL_CHECK = False
 INSTRUCTION = (
     "Write exactly three short bullet points, one full sentence each, stating the three most important facts "
