@@ -14,6 +14,7 @@ from bot.articles.models import Article
 from bot.cli import CliError
 from bot.settings import Settings, get_settings
 from bot.store import Store
+from bot.stories.embedding import embedder
 from bot.text import masked_url
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def open_store(s: Settings | None = None) -> Store:
     """Open (and migrate) the configured database, with a clear error if it cannot be reached."""
     s = s or settings()
     try:
-        return Store(s.database_url)
+        return Store(s.database_url, embed=embedder(s.story_embeddings))
     except Exception as exc:
         log.debug("cannot open store", exc_info=True)
         raise CliError(f"cannot open database {masked_url(s.database_url)}: {type(exc).__name__}: {exc}") from exc

@@ -13,7 +13,7 @@ from `summarizers.embeddings.shared_encoder`) and clustering runs on the lexical
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -62,6 +62,11 @@ def embed_articles(articles: Sequence[Article]) -> list[np.ndarray | None]:
 
 def embed_article(article: Article) -> np.ndarray | None:
     return embed_articles([article])[0]
+
+
+def embedder(enabled: bool) -> Callable[[Article], np.ndarray | None] | None:
+    """What the store embeds articles with: the model, or nothing (setting `story_embeddings = false`)."""
+    return embed_article if enabled else None
 
 
 def to_bytes(vector: np.ndarray | None) -> bytes | None:
