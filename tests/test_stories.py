@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -302,6 +303,8 @@ def test_story_embeddings_survive_the_signature_round_trip() -> None:
     back = StorySignature.from_dict(2, json.loads(json.dumps(sig.as_dict())), sig.first, sig.last)
     assert back.embedded == 2 and back.similarity(_unit(1.0, 1.0)) == pytest.approx(1.0, abs=1e-3)
     assert StorySignature.from_dict(3, {"terms": {"w:x": 1.0}}, None, None).embedding is None  # older rows
+    bad = {"terms": {"w:x": 1.0}, "embedding": {"model": "all-MiniLM-L6-v2", "n": 1, "sum": "not base64!"}}
+    assert StorySignature.from_dict(4, bad, None, None).embedding is None  # a damaged row: lexical, no crash
 
 
 def _fake_embed(article: Article) -> np.ndarray:
@@ -321,7 +324,7 @@ def test_the_store_keeps_each_article_embedding_and_the_story_sum(tmp_path: Path
             sig = s.execute(text("SELECT signature FROM stories")).scalar_one()
         assert all(v is not None and v.shape == (384,) for v in stored)
         data = json.loads(sig) if isinstance(sig, str) else sig
-        assert data["embedding"]["n"] == 2 and len(data["embedding"]["sum"]) == 384
+        assert data["embedding"]["n"] == 2 and len(base64.b64decode(data["embedding"]["sum"])) == 384 * 4
         other = Store(url, run_migrations=False, embed=None)  # a process without the model still places
         try:
             assert other.add_article(art(A2 + " Updated.", "Bill clears Senate", source="Three")).story_id == a1.story_id
