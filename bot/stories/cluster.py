@@ -243,10 +243,10 @@ class StoryIndex:
             other_day = bool(features.days and sig.days and not features.days & sig.days)
             if other_day:
                 needed += self.day_conflict  # the text says it happened on another day
-            if gap and score < needed + self.gap_penalty * gap and not self._vouched(embedding, sig, gap, other_day):
-                needed += self.gap_penalty * gap
-            margin = score - needed
-            if margin >= 0 and (best.story_id is None or margin > best_margin):
+            margin = score - needed - self.gap_penalty * gap  # ranks candidates, gap included
+            # Admitted on the words, or on the same-day bar when the embedding vouches for the gap.
+            admitted = margin >= 0 or (score >= needed and self._vouched(embedding, sig, gap, other_day))
+            if admitted and (best.story_id is None or margin > best_margin):
                 best, best_margin = Placement(sid, score), margin
         return best
 
