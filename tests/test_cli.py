@@ -44,6 +44,21 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert run(["no-such-command"], capsys)[0] == 2
 
 
+def test_a_subcommand_imports_only_what_it_runs_on() -> None:
+    """`summarize` must not pay for the store (SQLAlchemy, Alembic), the fetcher or trafilatura."""
+    code = (
+        "import sys; from bot.cli import build_parser, requested_command; "
+        "build_parser(requested_command(['-v', 'summarize', 'f.txt'])); "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'trafilatura', 'httpx', 'bot.store') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    proc = subprocess.run([sys.executable, "-m", "bot", "summarize", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "--method" in proc.stdout
+
+
 def test_python_dash_m_bot_shows_help() -> None:
     proc = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0

@@ -16,6 +16,7 @@ from summarizers.methods.abstractive import GenerationTimeout, load_model
 from summarizers.methods.grounding import number_mentions, unsupported_terms
 from summarizers.methods.three_things import (
     CONTEXT_TOKENS,
+    INSTRUCTION,
     SYSTEM,
     align,
     content_words,
@@ -216,8 +217,8 @@ def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None
     result = three_things(article, title="Harlan and Voss on the radio", model=model)  # type: ignore[arg-type]
     assert model.system == SYSTEM == "Use only facts stated in the article."
     prompt = model.prompts[0]
-    assert prompt.startswith("Title: Harlan and Voss on the radio\n\nArticle:\n")
-    context = prompt.split("Article:\n", 1)[1].rsplit("\n\nWrite exactly three", 1)[0]
+    assert prompt.startswith(f"{INSTRUCTION}\n\nTitle: Harlan and Voss on the radio\n\nArticle:\n")
+    context = prompt.split("Article:\n", 1)[1]
     assert 100 < len(context.split()) <= CONTEXT_TOKENS
     assert context.startswith("As the state's longest-serving governor")  # the lead is always in
     # The fixture is several stories pasted together: the context samples all of it, not the opening.
@@ -233,7 +234,7 @@ def test_headline_is_taken_from_the_first_line(article: str) -> None:
     assert headline("Senate passes budget") is None  # no body: nothing to title
     model = CannedModel(f"- {PAGE_GROUNDED}")
     three_things(article, model=model)  # type: ignore[arg-type]
-    assert model.prompts[0].startswith("Title: Harlan and Voss clash over water rights")
+    assert model.prompts[0].startswith(f"{INSTRUCTION}\n\nTitle: Harlan and Voss clash over water rights")
 
 
 def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str) -> None:

@@ -21,7 +21,6 @@ from typing import Any, BinaryIO
 
 import charset_normalizer
 import lxml.html
-import trafilatura
 from lxml import etree
 
 log = logging.getLogger(__name__)
@@ -299,6 +298,8 @@ def extract_html(data: bytes | str, url: str | None = None) -> Document:
     """
     # deduplicate=False: trafilatura's de-duplication remembers paragraphs across calls in this process, so
     # fetching the same page twice would return less text the second time (and a different content hash).
+    import trafilatura  # ~0.5 s of imports, paid only by HTML input
+
     try:
         raw = trafilatura.extract(
             data, url=url, output_format="json", with_metadata=True,

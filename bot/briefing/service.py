@@ -199,7 +199,7 @@ class BriefingService:
         loose = [a for a in articles if a.id is None]
         out = self.store.stories_of(stored, scope=scope)
         now = datetime.now(UTC)
-        for n, group in enumerate(cluster_articles(loose), start=1):
+        for n, group in enumerate(cluster_articles(loose, embed=self.settings.story_embeddings), start=1):
             members = tuple(loose[i] for i in group)
             out.append(Story(-n, members[0].label, members, now, now))  # negative id: not a stored story
         return out

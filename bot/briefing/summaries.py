@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from bot.settings import Settings, get_secrets
+from summarizers.nlp import prewarm
 from summarizers.runtime.base import ModelUnavailable, TextModel
 from summarizers.runtime.loader import RuntimeOptions, backend_status, is_off, load_backend, record_last_call
 
@@ -45,7 +46,12 @@ def wants_model(settings: Settings, spec: str | None = None) -> bool:
 
 
 def load_summary_model(settings: Settings, spec: str | None = None) -> TextModel:
-    """The configured model (or `spec`), shared per process; raises ModelUnavailable."""
+    """The configured model (or `spec`), shared per process; raises ModelUnavailable.
+
+    The spaCy pipeline that checks the model's points starts loading alongside (`prewarm`): the two
+    loads overlap instead of adding up.
+    """
+    prewarm()
     if not _downloads_allowed():
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return load_backend(settings.model if spec is None else spec, runtime_options(settings))

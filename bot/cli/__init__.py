@@ -26,11 +26,17 @@ class CliError(Exception):
     """A failure to report as one line on stderr with exit code 1."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or only `command`'s when it names one.
+
+    Why only one: each subcommand module imports what it runs on (the store's SQLAlchemy and Alembic,
+    the fetcher, the platforms), about 2 s on a 2-core machine that `briefbot summarize` would otherwise
+    pay before its first line of work.
+    """
     parser = argparse.ArgumentParser(prog="briefbot", description="Political news briefings you can trust.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in (command,) if command in SUBCOMMANDS else SUBCOMMANDS:
         try:
             module = importlib.import_module(f"bot.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -41,8 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def requested_command(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names: its first word that is not an option (the only top-level option,
+    -v, takes no value)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(requested_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help

@@ -7,14 +7,16 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.articles.loaders import LoadError, decode_text
 from bot.articles.models import Article
 from bot.cli import CliError
 from bot.settings import Settings, get_settings
-from bot.store import Store
 from bot.text import masked_url
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,12 @@ def settings() -> Settings:
 
 def open_store(s: Settings | None = None) -> Store:
     """Open (and migrate) the configured database, with a clear error if it cannot be reached."""
+    from bot.store import Store  # SQLAlchemy and Alembic: only for the subcommands that use the database
+    from bot.stories.embedding import embedder
+
     s = s or settings()
     try:
-        return Store(s.database_url)
+        return Store(s.database_url, embed=embedder(s.story_embeddings))
     except Exception as exc:
         log.debug("cannot open store", exc_info=True)
         raise CliError(f"cannot open database {masked_url(s.database_url)}: {type(exc).__name__}: {exc}") from exc

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -64,6 +65,8 @@ class ArticleRow(Base):
     # The story (event) this article reports; every outlet's article about one event shares it.
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Headline-and-lead sentence embedding (float16 bytes, bot.stories.embedding); NULL without the model.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
     __table_args__ = (Index("ix_articles_added_at", "added_at"), Index("ix_articles_published", "published"),
                       Index("ix_articles_story_id", "story_id"))

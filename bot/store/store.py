@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,7 @@ from bot.store.schema import (
 from bot.store.scope import SourceScope, visible_to
 from bot.stories import Story, StoryIndex, article_features
 from bot.stories.cluster import StorySignature
+from bot.stories.embedding import embed_article, from_bytes, to_bytes
 from bot.stories.features import FEATURES_VERSION, ArticleFeatures
 
 log = logging.getLogger(__name__)
@@ -88,8 +90,12 @@ def _to_subscription(row: SubscriptionRow) -> Subscription:
 class Store:
     """SQLAlchemy-backed storage. Thread-safe: each call opens its own short session."""
 
-    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
+    def __init__(self, url: str, *, run_migrations: bool = True,
+                 embed: Callable[[Article], np.ndarray | None] | None = embed_article) -> None:
+        """`embed` computes an article's sentence embedding when it is stored (default: all-MiniLM-L6-v2
+        when installed, else None); pass None to place on lexical features only."""
         self.url = url
+        self._embed = embed
         self.engine = make_engine(url)
         if run_migrations:
             migrate(self.engine)
@@ -120,6 +126,10 @@ class Store:
         """
         chash = article.content_hash
         canon = canonical_url(article.url) if article.url else None
+        if self._is_stored(chash, canon):  # cheap check first: no model run for a duplicate
+            vector = None
+        else:
+            vector = self._embedding(article)  # outside the lock: ~0.1 s of CPU (see the README)
         with self._index_lock, self.session() as s:
             dup = s.scalar(select(ArticleRow).where(ArticleRow.content_hash == chash))
             if dup is not None:
@@ -133,7 +143,7 @@ class Store:
             now = utcnow()
             row = ArticleRow(url=article.url, canonical_url=canon, title=article.title or "", text=article.text,
                              source=article.source, published=article.published, content_hash=chash,
-                             added_at=now)
+                             added_at=now, embedding=to_bytes(vector))
             s.add(row)
             try:
                 s.flush()
@@ -141,7 +151,8 @@ class Store:
                 s.rollback()
                 return AddOutcome("duplicate", 0, "stored concurrently by another process")
             self._record_origin(s, row.id, origin)
-            story, signature, joined = self._place(s, row, article_features(article, when=article.published or now))
+            features = article_features(article, when=article.published or now)
+            story, signature, joined = self._place(s, row, features, vector)
             reason = ""
             if joined:
                 first = s.scalar(select(func.min(ArticleRow.id)).where(ArticleRow.story_id == story.id))
@@ -149,6 +160,22 @@ class Store:
         self._index.put(signature)  # only once committed
         article.id, article.story_id, article.added_at = row.id, story.id, now
         return AddOutcome("linked" if joined else "added", row.id, reason, story.id)
+
+    def _embedding(self, article: Article) -> np.ndarray | None:
+        if self._embed is None:
+            return None
+        try:
+            return self._embed(article)
+        except Exception:  # a model failure must not lose the article: it is placed on its words alone
+            log.exception("sentence embedding failed; placing the article on lexical features only")
+            return None
+
+    def _is_stored(self, chash: str, canon: str | None) -> bool:
+        with self.session() as s:
+            cond = ArticleRow.content_hash == chash
+            if canon:
+                cond = or_(cond, ArticleRow.canonical_url == canon)
+            return s.scalar(select(ArticleRow.id).where(cond).limit(1)) is not None
 
     @staticmethod
     def _record_origin(s: Session, article_id: int, origin: ArticleOrigin | None) -> None:
@@ -171,6 +198,10 @@ class Store:
         """Replace a stored article's text (a correction, an updated page) and place it again: it may
         leave its story for another one. The old story's signature is rebuilt from its other articles."""
         chash = Article(text=text).content_hash
+        with self.session() as s:
+            known = s.get(ArticleRow, article_id)
+            vector = self._embedding(Article(text=text, title=known.title if title is None else title)) \
+                if known is not None else None
         with self._index_lock, self.session() as s:
             row = s.get(ArticleRow, article_id)
             if row is None:
@@ -179,7 +210,7 @@ class Store:
             if other is not None:  # the new text is another stored article's: nothing to update
                 return AddOutcome("duplicate", other, f"same text as article #{other}", row.story_id)
             old_story = row.story_id
-            row.text, row.content_hash = text, chash
+            row.text, row.content_hash, row.embedding = text, chash, to_bytes(vector)
             if title is not None:
                 row.title = title
             row.story_id = None
@@ -190,17 +221,17 @@ class Store:
             elif old_story is not None:
                 self._index.drop(old_story)
             features = article_features(_to_article(row), when=row.published or row.added_at)
-            story, signature, joined = self._place(s, row, features)
+            story, signature, joined = self._place(s, row, features, vector)
         self._index.put(signature)
         moved = "" if story.id == old_story else f" (moved from story #{old_story} to #{story.id})"
         return AddOutcome("updated", article_id, f"placed again{moved}", story.id)
 
-    def _place(self, s: Session, row: ArticleRow,
-               features: ArticleFeatures) -> tuple[StoryRow, StorySignature, bool]:
+    def _place(self, s: Session, row: ArticleRow, features: ArticleFeatures,
+               embedding: np.ndarray | None) -> tuple[StoryRow, StorySignature, bool]:
         """Put a flushed article row in its story (creating one if none fits); returns the story row, its
         new signature (for the in-memory index once committed) and whether it joined an existing story."""
         self._sync_index(s)
-        placed = self._index.place(features)
+        placed = self._index.place(features, embedding)
         story = s.get(StoryRow, placed.story_id) if placed.story_id is not None else None
         joined = story is not None
         if story is None:
@@ -209,9 +240,8 @@ class Store:
             s.add(story)
             s.flush()
         old = self._index.signature(story.id)
-        signature = StorySignature(story.id, dict(old.terms), old.count, old.first, old.last) if old and joined \
-            else StorySignature(story.id)
-        signature.add(features)
+        signature = old.copy() if old and joined else StorySignature(story.id)
+        signature.add(features, embedding)
         row.story_id = story.id
         story.article_count = (story.article_count or 0) + 1
         story.last_seen = max(story.last_seen, row.added_at) if story.last_seen else row.added_at
@@ -233,7 +263,7 @@ class Store:
             return None
         signature = StorySignature(story_id)
         for r in rows:
-            signature.add(article_features(_to_article(r), when=r.published or r.added_at))
+            signature.add(article_features(_to_article(r), when=r.published or r.added_at), from_bytes(r.embedding))
         story.signature, story.article_count = signature.as_dict(), len(rows)
         story.event_first, story.event_last = signature.first, signature.last
         story.first_seen, story.last_seen = min(r.added_at for r in rows), max(r.added_at for r in rows)

@@ -55,8 +55,10 @@ def load_labelled(path: Path) -> list[LabelledArticle]:
     return out
 
 
-def score_clusters(items: Sequence[LabelledArticle], index: StoryIndex | None = None) -> ClusterScore:
-    groups = cluster_articles([i.article for i in items], index)
+def score_clusters(items: Sequence[LabelledArticle], index: StoryIndex | None = None, *,
+                   embed: bool = True) -> ClusterScore:
+    """Cluster the articles (with sentence embeddings when `embed` and the model is installed) and score."""
+    groups = cluster_articles([i.article for i in items], index, embed=embed)
     story_of = {i: n for n, g in enumerate(groups) for i in g}
     pairs = together = 0
     split: set[str] = set()

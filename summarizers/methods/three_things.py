@@ -202,7 +202,7 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
     the facts first. A longer text (a feature, a live blog, several stories pasted together) would
     then be represented only by its opening, so its sentences are split into SEGMENTS stretches and
     taken in turns, best-ranked first within each: the model sees the whole article.
-    Chat models get the instruction to write three bullets; seq2seq summarizers get the text alone
+    Chat models get the instruction to write three bullets (`_frame`); seq2seq summarizers get the text alone
     and their prose summary is split into sentences by `parse_bullets`.
     """
     by_position = sorted(candidates, key=lambda c: c.sentence.start)
@@ -228,8 +228,14 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
     article = " ".join(s.text for s in sorted(chosen, key=lambda s: s.start))
     if model.kind == "seq2seq":  # a summarization model takes the text itself, not an instruction
         return f"{title.strip()}. {article}" if title else article
-    head = f"Title: {title.strip()}\n\n" if title else ""
-    return f"{head}Article:\n{article}\n\n{INSTRUCTION}"
+    return _frame(f"Title: {title.strip()}\n\n" if title else "", article)
+
+
+def _frame(head: str, article: str) -> str:
+    """The instruction first, then the article: every briefing prompt then starts with the same tokens
+    (system prompt, instruction), which llama.cpp keeps in its KV cache from one story to the next, so a
+    digest prefills them once instead of once per story (~60 tokens, ~1.5 s each on 2 cores)."""
+    return f"{INSTRUCTION}\n\n{head}Article:\n{article}"
 
 
 def parse_bullets(raw: str) -> list[str]:

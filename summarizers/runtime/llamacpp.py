@@ -21,6 +21,7 @@ import atexit
 import importlib.util
 import logging
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,13 +53,26 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cpu_features() -> str:
+    """The widest SIMD llama.cpp was built to use here ("AVX2", "AVX512"...), shown by `doctor`: a
+    portable build (GGML_NATIVE=OFF) stops at AVX2 even on a CPU with AVX-512, and runs slower there."""
+    try:
+        import llama_cpp
+
+        info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - only a description; an old binding lacks the call
+        return "CPU"
+    found = [name for name in ("AVX512", "AVX2", "AVX", "NEON") if re.search(rf"\b{name}\S* = 1", info)]
+    return found[0] if found else "CPU"
+
+
 class LlamaCppModel(TextModel):
     """A GGUF chat model run by llama.cpp on the CPU (or GPU layers when llama.cpp was built for one)."""
 
     backend = "llama.cpp"
 
     def __init__(self, name: str, llama: Any, *, threads: int, path: Path) -> None:
-        super().__init__(name, "chat", context_window=int(llama.n_ctx()), where=f"CPU, {threads} threads, {path}")
+        super().__init__(name, "chat", context_window=int(llama.n_ctx()), where=f"CPU ({cpu_features()}), {threads} threads, {path}")
         self._llama = llama
         self.threads = threads
         self.path = path
@@ -167,7 +181,7 @@ def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) 
     """Open the GGUF at `path` with llama.cpp (memory-mapped: the weights are paged in, not copied)."""
     if not available():
         raise ModelUnavailable(
-            "llama-cpp-python is not installed: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install llama-cpp-python==0.3.36"
+            "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
         )
     from llama_cpp import Llama
 

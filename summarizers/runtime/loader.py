@@ -76,7 +76,7 @@ def choose_backend(spec: str, options: RuntimeOptions) -> str:
         if hf.require_runtime_available():
             return "transformers"
         raise ModelUnavailable(
-            f"{spec}: no runtime installed: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install llama-cpp-python==0.3.36"
+            f"{spec}: no runtime installed: pip install llama-cpp-python==0.3.36"
         )
     path = Path(spec).expanduser()
     if path.is_dir() and not (path / "config.json").is_file() and len(list(path.glob("*.gguf"))) == 1:
