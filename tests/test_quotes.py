@@ -297,3 +297,31 @@ def test_quotes_command_plain_output_and_errors(tmp_path: Path, capsys: pytest.C
     assert capsys.readouterr().out.strip() == "Elon Musk: “We are working on it”"
     assert main(["quotes", str(tmp_path / "missing.txt")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+# -- gender from given names, and names the NER tags as organisations (issue 12 item 6) -------------
+
+
+def test_she_skips_a_man_known_only_by_his_given_name() -> None:
+    # Nothing in the text says Donald Trump is a man (no "Mr.", no "he" bound to him); his given name
+    # does, so "she" goes past him to Nancy Pelosi.
+    text = ("Nancy Pelosi met the press in Washington on Monday. Donald Trump was in Florida. "
+            "“The bill will pass this week,” she said.")
+    assert by_text(text)["The bill will pass this week"].speaker == "Nancy Pelosi"
+
+
+def test_text_evidence_outweighs_the_given_name_prior() -> None:
+    # The list calls "Jean" a woman's name; "Mr." before the surname says this Jean is a man, so
+    # "she" skips him for the woman named before him.
+    text = ("Maria Lopez chaired the hearing on Monday. Jean Dupont arrived late. Mr. Dupont took questions "
+            "from reporters. “We will not give up,” she said.")
+    assert by_text(text)["We will not give up"].speaker == "Maria Lopez"
+
+
+def test_a_person_the_ner_tags_as_an_organisation_is_a_pronoun_antecedent() -> None:
+    # The small model tags "Carly Fiorina" as an ORG and "Carly" as an adverb; her given name makes the
+    # run a person, so the later "she said" is hers rather than the only tagged person's.
+    text = ("Carly Fiorina threw her support behind Sen. Ted Cruz (R-Texas) Wednesday.\n\n"
+            "Fiorina was upfront about her distaste for Donald Trump, the current GOP front-runner.\n\n"
+            "“Ted Cruz has stood up and fought for our right to bear arms,” she said to cheers.")
+    assert by_text(text)["Ted Cruz has stood up and fought for our right to bear arms"].speaker == "Carly Fiorina"

@@ -15,9 +15,10 @@ The steps:
    quotes never count as speakers, so “Both Trump and Musk …,” Shawn Fain said is Fain's.
 3. The subject becomes a person through `figures.find_people` (full canonical name for "Musk" or "the
    Tesla CEO"); a he/she pronoun resolves to the nearest preceding person whose gender (estimated from
-   this text's honorifics, gendered role nouns and subject pronouns, not possessives) fits, preferring
-   sentence subjects and earlier quote speakers; sentences wholly inside quote marks do not count
-   towards the look-back, so a long quote does not hide its speaker from the next "he added".
+   this text's honorifics, gendered role nouns and subject pronouns, not possessives; then a common
+   given name) fits, preferring sentence subjects and earlier quote speakers; sentences wholly inside
+   quote marks do not count towards the look-back, so a long quote does not hide its speaker from the
+   next "he added".
 4. Quotes embedded in a sentence are `partial`; their speaker is the subject of the speech verb they
    hang from, or the sentence's subject, or None. Scare quotes of one to three words with no cue are
    partial too.
@@ -33,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from summarizers.people.first_names import gender_of
 from summarizers.people.names import TITLE_WORDS, find_people, name_tokens, parse, sentences
 from summarizers.types import Person, Quote
 
@@ -701,7 +703,9 @@ class _Attributor:
         ("Clinton said she was confident"), and a sentence that opens with he/she right after one whose
         only subject is the person. Possessives (his/her) are not counted: they so often belong to
         someone else in the sentence ("Sanders endorsed her challenger") that they swamp the real
-        votes. A 2:1 majority decides; unknown stays unknown (any pronoun may then refer to them).
+        votes. Last and weakest, a common given name ("Donald", "Carly": `first_names`), which a single
+        honorific or role noun outweighs. A 2:1 majority decides; unknown stays unknown (any pronoun
+        may then refer to them).
         """
         votes: dict[str, Counter[str]] = {}
 
@@ -741,6 +745,11 @@ class _Attributor:
                 opening = False
             subjects = {n for _, n, subject in found if subject}
             previous_subject = subjects.pop() if len(subjects) == 1 else None
+        for person in people:  # a weak prior that the text's own evidence above overrides
+            words = name_tokens(person.name)
+            prior = gender_of(words[0]) if len(words) > 1 else None
+            if prior is not None:
+                vote(person.name, prior, 1)
         genders: dict[str, str] = {}
         for name, count in votes.items():
             if count["m"] > 2 * count["f"]:
