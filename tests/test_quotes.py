@@ -325,3 +325,30 @@ def test_a_person_the_ner_tags_as_an_organisation_is_a_pronoun_antecedent() -> N
             "Fiorina was upfront about her distaste for Donald Trump, the current GOP front-runner.\n\n"
             "“Ted Cruz has stood up and fought for our right to bear arms,” she said to cheers.")
     assert by_text(text)["Ted Cruz has stood up and fought for our right to bear arms"].speaker == "Carly Fiorina"
+
+
+def test_a_capitalised_surname_tagged_as_a_common_noun_is_the_speaker() -> None:
+    # The tagger reads "O’Donnell" as a common noun and the NER misses it; the word is never written
+    # in lower case, so it is a name.
+    text = "The campaign bus left at dawn. “It is taxing on campaign resources,” O’Donnell said."
+    assert by_text(text)["It is taxing on campaign resources"].speaker == "O’Donnell"
+
+
+def test_a_statement_noun_and_a_comma_announce_the_quote() -> None:
+    text = ("Donald Trump called for the president to resign. Immediately after the attacks, Trump issued a "
+            "statement, “Last night, our nation was attacked by a radical terrorist.”")
+    assert by_text(text)["Last night, our nation was attacked by a radical terrorist."].speaker == "Donald Trump"
+
+
+def test_the_person_before_a_colon_after_a_role_noun_is_the_speaker() -> None:
+    text = ("The timing of the surge does not surprise Republican pollster Daron Shaw: “Lesser-known "
+            "candidates have seen the biggest boost.”")
+    assert by_text(text)["Lesser-known candidates have seen the biggest boost."].speaker == "Daron Shaw"
+
+
+def test_a_participle_cue_takes_the_main_clause_subject_not_the_nearest() -> None:
+    # "it" is the nearest clause subject before "adding"; the one adding is Gore.
+    text = ("Al Gore gave an interview in 2014. Gore insisted it was “premature” to back Clinton’s campaign "
+            "while adding on climate matters, “I don’t have any doubt that her heart is in the right place.”")
+    quote = by_text(text)["I don’t have any doubt that her heart is in the right place."]
+    assert quote.speaker == "Al Gore"

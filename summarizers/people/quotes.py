@@ -73,7 +73,7 @@ _SPEAKER_LABELS = frozenset({"ORG", "GPE", "NORP"})
 _NOT_NAME_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _LOOKBACK_SENTENCES = 6
 # Nouns that announce the quoted paragraph after them (`X issued a statement …` / `“…”`).
-_STATEMENT_NOUNS = frozenset("statement remarks speech interview letter email tweet post message".split())
+_STATEMENT_NOUNS = frozenset("statement remark speech interview letter email tweet post message word".split())  # lemmas
 _SPEAKER, _MAIN_SUBJECT, _OTHER_SUBJECT, _OTHER_MENTION = 0, 1, 2, 3  # pronoun antecedent ranks
 _SCARE_WORDS = 3
 # A quote opening with one of these and nothing else continues the previous speaker (`But “…”`).
@@ -436,13 +436,19 @@ class _Attributor:
     def _colon_speaker(self, before: str, before_toks: list[Any]) -> tuple[str | None, int | None, bool]:
         """`17-year-old Jared Potts echoed:` then a quote: a lead-in ending in a colon is an attribution;
         its main subject is the speaker (`Clinton: “…”` when it is just a name)."""
-        if not before.endswith(":") or len(before_toks) < 2:
+        if len(before_toks) < 2:
+            return None, None, False
+        if before.endswith(","):
+            return self._statement_speaker(before_toks)
+        if not before.endswith(":"):
             return None, None, False
         name = self.person_at(before_toks[-2].idx)
+        label = False
         if name:  # `Clinton:`, `Pollsters agree - Carl Bialik:`: a name label right before the colon
             i = len(before_toks) - 2
             while i > 0 and self.person_at(before_toks[i - 1].idx) == name:
                 i -= 1
+            label = True
             if i == 0 or before_toks[i - 1].is_punct or before_toks[i - 1].pos_ == "SPACE":
                 return name, before_toks[-2].idx, True
         for tok in reversed(before_toks):
@@ -452,7 +458,20 @@ class _Attributor:
                 speaker = self._speaker_from_token(tok)
                 if speaker:
                     return speaker, tok.idx, True
+        if label:  # `… doesn't surprise Republican pollster Daron Shaw:`: the person the colon follows
+            return name, before_toks[-2].idx, True
         return None, None, False
+
+    def _statement_speaker(self, before_toks: list[Any]) -> tuple[str | None, int | None, bool]:
+        """`Trump issued a statement, “…”` / `When Trump used the words, “…”`: a lead-in that ends in a
+        statement noun and a comma announces the quote; the subject of the verb the noun hangs from
+        is the speaker."""
+        words = [t for t in before_toks if not t.is_punct]
+        if not words or words[-1].lemma_.casefold() not in _STATEMENT_NOUNS or words[-1].pos_ != "NOUN":
+            return None, None, False
+        subject = self._subject_of(words[-1].head)
+        speaker = self._speaker_from_token(subject) if subject is not None else None
+        return (speaker, subject.idx, True) if speaker and subject is not None else (None, None, False)
 
     def _cue_speaker(self, toks: list[Any], *, last: bool) -> tuple[str | None, int | None, bool]:
         """Find a speech cue among `toks` (the first, or the last when `last`) and its speaker."""
@@ -509,7 +528,14 @@ class _Attributor:
                 break
         subjects = [t for t in before if t.dep_ in _SUBJECT_DEPS and t.head.i < cue.i and not _possessive(t)]
         if subjects:  # the nearest clause subject before the cue, person or not
-            return self._speaker_from_token(subjects[-1])
+            found = self._speaker_from_token(subjects[-1])
+            if found is None and cue.tag_ == "VBG":
+                # `Gore insisted it was “premature” …, while adding …, “…”`: a participle's unstated
+                # subject is the main clause's, not the nearest clause's ("it").
+                root = cue.sent.root
+                subject = self._subject_of(root) if not self.in_quote(root.idx) else None
+                found = self._speaker_from_token(subject) if subject is not None else None
+            return found
         # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
         # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
         return (self._nearest_name(before, reverse=False)
@@ -562,7 +588,8 @@ class _Attributor:
             if ent is not None:  # an organisation; or a person the NER swept into one
                 inside = [n for _, _, n in self._mentions_in(ent.start_char, ent.end_char)]
                 return inside[-1] if inside else str(ent.text)
-        if tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.ent_type_ not in _NOT_NAME_LABELS:
+        if (tok.pos_ == "PROPN" or self._unknown_capitalised(tok)) and tok.text[:1].isupper() \
+                and tok.ent_type_ not in _NOT_NAME_LABELS:
             # Person-name fallback: a proper name as the subject of "said" that `find_people` did not
             # keep ("Hannity said"; the small NER tags "Carly Fiorina" as a product or work of art, or
             # as a person it then drops): keep the entity's or the compound's words.
@@ -572,6 +599,14 @@ class _Attributor:
             name = " ".join(name_tokens(" ".join(t.text for t in words if not self.in_quote(t.idx))))
             return name or None
         return None
+
+    def _unknown_capitalised(self, tok: Any) -> bool:
+        """A capitalised word the tagger took for a common noun ("O’Donnell" as NOUN) that is a name:
+        title case, not opening its sentence, and never written in lower case in this text."""
+        if tok.pos_ != "NOUN" or not tok.is_title or tok.is_sent_start:
+            return False
+        lower = tok.text.casefold()
+        return not any(t.lower_ == lower and not t.is_title for t in self.doc)
 
     def _person_after_title(self, tok: Any) -> str | None:
         """`said Pentagon spokesman Navy Capt. Jeff Davis`: the parser (or the sentence splitter, at
