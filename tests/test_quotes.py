@@ -352,3 +352,17 @@ def test_a_participle_cue_takes_the_main_clause_subject_not_the_nearest() -> Non
             "while adding on climate matters, “I don’t have any doubt that her heart is in the right place.”")
     quote = by_text(text)["I don’t have any doubt that her heart is in the right place."]
     assert quote.speaker == "Al Gore"
+
+
+def test_a_paragraph_of_a_dash_and_a_name_signs_the_quote_before_it() -> None:
+    text = ("The debate was held in New Hampshire.\n\n“I went to Wall Street before the crash.”\n\n"
+            "- Hillary Clinton.\n\nClinton has been asked about it since.")
+    assert by_text(text)["I went to Wall Street before the crash."].speaker == "Hillary Clinton"
+
+
+def test_he_or_she_never_refers_to_an_organisation_that_spoke() -> None:
+    # The splitter cuts after "U.S.", so "“clearly” needed …" reads as a quote with the U.S. as its
+    # speaker; the later "she said" must still go to the person, not to the country.
+    text = ("Hillary Clinton spoke on Sunday. The former secretary of state said the U.S. “clearly” needed a "
+            "more robust air campaign. “I think you will hear that from the president,” she said.")
+    assert by_text(text)["I think you will hear that from the president"].speaker == "Hillary Clinton"

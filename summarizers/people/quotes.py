@@ -83,6 +83,7 @@ _PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))[‘'](?=[A-Za-z0-9])")
 _CLOSE_SINGLE = re.compile(r"(?<=\S)[’'](?=[\s.,;:!?)\]—–-]|$)")
 _DASH_ATTRIBUTION = re.compile(r"\s*[―—–-]{1,2}\s*")
+_DASH_SIGNATURE = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*(?P<name>(?:[A-Z][\w.'’-]*[^\S\n]*){1,4}?)[.\s]*")
 _WORDS = re.compile(r"[\w’'-]+")
 _TEXT_CUES = r"(?:said|says|told|tells|added|adds|asked|asks|wrote|writes|tweeted|posted|replied|explained|noted)"
 _TEXT_NAME = r"(?:[A-Z][\w.'’-]*[^\S\n]+){0,3}[A-Z][\w.'’-]*"
@@ -217,6 +218,9 @@ class _Attributor:
         self.speakers: dict[int, list[tuple[int, str]]] = {}
         self.pronouns: dict[int, str | None] = {}
         self.quoted_only: dict[int, bool] = {}
+        # Speakers that are organisations or places ("the U.S.", "the Illinois Board of Elections"):
+        # quotes may be theirs, but a he/she never refers to them.
+        self.organisations: set[str] = set()
         self.genders = self._genders(people)
 
     # -- lookups ----------------------------------------------------------------------------------
@@ -322,6 +326,9 @@ class _Attributor:
                 lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
                 lambda: self._colon_speaker(before, before_toks),
             )
+            if not found and span.closed and not self.text[span.close + 1:para_end].strip(" .,\u00a0"):
+                # `"…"` / `- Hillary Clinton.`: a paragraph of just a dash and a name signs the quote.
+                speaker, cue_pos, found = self._dash_paragraph_speaker(para_end)
             if not found and words <= _SCARE_WORDS:
                 full = False  # a scare-quoted title or phrase standing alone
             elif not found and prev is not None and self._continues(prev, span, para_start):
@@ -394,6 +401,18 @@ class _Attributor:
             words = _NAME_WORDS.match(self.text, m.end(), end)
             name = words.group(0).strip() if words else None
         return (name, m.end(), True) if name else (None, None, False)
+
+    def _dash_paragraph_speaker(self, para_end: int) -> _Found:
+        """The speaker named by a next paragraph that is only a dash and a name (`- Clinton.`)."""
+        m = _PARAGRAPH.match(self.text, para_end)
+        if m is None:
+            return None, None, False
+        end = self.paragraph_bounds(m.end())[1]
+        sign = _DASH_SIGNATURE.fullmatch(self.text, m.end(), end)
+        if sign is None:
+            return None, None, False
+        name = self.person_at(sign.start("name")) or sign.group("name").strip(" .")
+        return name, sign.start("name"), True
 
     def _after_speaker(self, lead: list[Any]) -> tuple[str | None, int | None, bool]:
         """The attribution after a closing mark: a speech cue, or any verb right after a name or
@@ -587,7 +606,10 @@ class _Attributor:
             ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
             if ent is not None:  # an organisation; or a person the NER swept into one
                 inside = [n for _, _, n in self._mentions_in(ent.start_char, ent.end_char)]
-                return inside[-1] if inside else str(ent.text)
+                if inside:
+                    return inside[-1]
+                self.organisations.add(str(ent.text))
+                return str(ent.text)
         if (tok.pos_ == "PROPN" or self._unknown_capitalised(tok)) and tok.text[:1].isupper() \
                 and tok.ent_type_ not in _NOT_NAME_LABELS:
             # Person-name fallback: a proper name as the subject of "said" that `find_people` did not
@@ -683,7 +705,8 @@ class _Attributor:
                 # into an adjunct ("Asked whether Clinton can win, she said" is not Clinton).
                 if k == here and rank > _MAIN_SUBJECT:
                     continue
-                if name and (gender is None or self.genders.get(name) in (None, gender)):
+                if name and name not in self.organisations and (
+                        gender is None or self.genders.get(name) in (None, gender)):
                     result = name
                     break
             if result:
