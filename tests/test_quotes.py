@@ -366,3 +366,23 @@ def test_he_or_she_never_refers_to_an_organisation_that_spoke() -> None:
     text = ("Hillary Clinton spoke on Sunday. The former secretary of state said the U.S. “clearly” needed a "
             "more robust air campaign. “I think you will hear that from the president,” she said.")
     assert by_text(text)["I think you will hear that from the president"].speaker == "Hillary Clinton"
+
+
+def test_a_participle_between_two_quotes_carries_on_the_first_speaker() -> None:
+    text = ("Hillary Clinton spoke on CBS. On Face the Nation, she stated, “An absence of action would have "
+            "turned Libya into Syria,” adding, “I think maybe 1,500 people were killed last year.”")
+    assert by_text(text)["I think maybe 1,500 people were killed last year."].speaker == "Hillary Clinton"
+
+
+def test_said_but_then_a_quote_is_the_same_speaker() -> None:
+    text = ("Barack Obama dismissed the criticism. “You know, I love Larry,” he said, but “when it comes to "
+            "energy issues, Larry has a history of representing fossil fuel industries.”")
+    quote = by_text(text)["when it comes to energy issues, Larry has a history of representing fossil fuel industries."]
+    assert quote.speaker == "Barack Obama"
+
+
+def test_a_quote_after_a_cued_partial_quote_continues_its_speaker() -> None:
+    text = ("Maria Gonzalez spoke in New York. Gonzalez said she felt the amendment was worth examining because "
+            "“most people don’t know about that loophole,” she said. “We have no context for the current moment.”")
+    assert by_text(text)["We have no context for the current moment."].speaker == "Maria Gonzalez"
+

@@ -202,6 +202,7 @@ class _Done:
     after_end: int  # end of the region searched for an attribution (stops at the next quote)
     cue_pos: int | None
     sentence_end: int  # end of the sentence holding the closing mark and its attribution
+    cued: bool = False  # a partial quote with its own cue right after it (`… “most people …,” she said`)
 
 
 class _Attributor:
@@ -278,6 +279,8 @@ class _Attributor:
                     self.speakers.setdefault(self.sentence_index(done.cue_pos), []).append(
                         (done.cue_pos, done.speaker))
                 prev = done
+            elif done.cued:  # `… because “most people …,” she said. “We have no context …”`
+                prev = done
         return out
 
     def _attribute(self, span: QuoteSpan, prev: _Done | None, nxt: QuoteSpan | None) -> _Done:
@@ -305,8 +308,13 @@ class _Attributor:
 
         before_toks = self.tokens(before_start, span.open)
         # `“…,” she elaborated, “no one …”`: the second part of an interrupted quote, whatever the verb.
-        interrupted = (prev is not None and prev.cue_pos is not None and before.endswith(",")
-                       and prev.span.close < prev.cue_pos < span.open)
+        # Also `“…,” he said, but “when it comes …”` and `“…,” adding, “…”` (a participle after the
+        # previous quote carries on its speaker's sentence).
+        last_word = before.rstrip(" ,").rsplit(maxsplit=1)[-1].casefold() if before.strip(" ,") else ""
+        joined = before.endswith(",") or (last_word in _LEAD_WORDS and "," in before)
+        interrupted = prev is not None and joined and (
+            (prev.cue_pos is not None and prev.span.close < prev.cue_pos < span.open)
+            or (not prev.partial and prev.span.close >= para_start and self._only_participle(before_toks)))
         full = interrupted or self._is_full(before, content, words, before_toks)
         if not before and span.open == para_start and para_start > 0 and lead_in:
             before = lead_in  # attribute from the colon lead-in of the previous paragraph
@@ -326,6 +334,8 @@ class _Attributor:
                 lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
                 lambda: self._colon_speaker(before, before_toks),
             )
+            if speaker is None and interrupted and prev is not None:  # the cue named no one else
+                speaker, cue_pos, found = prev.speaker, prev.cue_pos, prev.speaker is not None
             if not found and span.closed and not self.text[span.close + 1:para_end].strip(" .,\u00a0"):
                 # `"…"` / `- Hillary Clinton.`: a paragraph of just a dash and a name signs the quote.
                 speaker, cue_pos, found = self._dash_paragraph_speaker(para_end)
@@ -340,7 +350,12 @@ class _Attributor:
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
         direct = self._cue_right_after(span, after_start, after_end)
         speaker, cue_pos, _ = direct if direct is not None else self._embedded_speaker(span)
-        return _Done(span, speaker, True, after_end, cue_pos, sentence_end)
+        return _Done(span, speaker, True, after_end, cue_pos, sentence_end, cued=direct is not None)
+
+    def _only_participle(self, toks: list[Any]) -> bool:
+        """Is this lead-in nothing but a speech participle and commas (`, adding,`)?"""
+        words = [t for t in toks if not t.is_punct]
+        return len(words) == 1 and words[0].tag_ == "VBG" and self._is_cue(words[0])
 
     def _previous_paragraph_speaker(self, para_start: int) -> tuple[str | None, int | None]:
         """A quoted paragraph with no cue of its own, after a paragraph that announces it without a
@@ -378,7 +393,7 @@ class _Attributor:
 
     def _continues(self, prev: _Done, span: QuoteSpan, para_start: int) -> bool:
         """Does this unattributed quote continue the previous one (same speaker)?"""
-        if prev.partial:
+        if prev.partial and not prev.cued:
             return False
         gap = self.text[prev.after_end:span.open]
         if prev.span.close >= para_start:  # same paragraph: nothing but the attribution in between
@@ -548,17 +563,18 @@ class _Attributor:
         subjects = [t for t in before if t.dep_ in _SUBJECT_DEPS and t.head.i < cue.i and not _possessive(t)]
         if subjects:  # the nearest clause subject before the cue, person or not
             found = self._speaker_from_token(subjects[-1])
-            if found is None and cue.tag_ == "VBG":
-                # `Gore insisted it was “premature” …, while adding …, “…”`: a participle's unstated
-                # subject is the main clause's, not the nearest clause's ("it").
-                root = cue.sent.root
-                subject = self._subject_of(root) if not self.in_quote(root.idx) else None
-                found = self._speaker_from_token(subject) if subject is not None else None
-            return found
-        # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
-        # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
-        return (self._nearest_name(before, reverse=False)
-                or self._nearest_name([t for t in region if t.i > cue.i][:8], reverse=False))
+        else:
+            # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
+            # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
+            found = (self._nearest_name(before, reverse=False)
+                     or self._nearest_name([t for t in region if t.i > cue.i][:8], reverse=False))
+        if found is None and cue.tag_ == "VBG":
+            # `Gore insisted it was “premature” …, while adding …, “…”`: a participle's unstated
+            # subject is the main clause's, not the nearest clause's ("it").
+            root = cue.sent.root
+            subject = self._subject_of(root) if not self.in_quote(root.idx) else None
+            found = self._speaker_from_token(subject) if subject is not None else None
+        return found
 
     def _subject_of(self, verb: Any) -> Any | None:
         """The verb's subject outside quotes, nearest to it (the parser sometimes adds a dash as one)."""
