@@ -386,3 +386,23 @@ def test_a_quote_after_a_cued_partial_quote_continues_its_speaker() -> None:
             "“most people don’t know about that loophole,” she said. “We have no context for the current moment.”")
     assert by_text(text)["We have no context for the current moment."].speaker == "Maria Gonzalez"
 
+
+
+def test_shot_back_is_a_speech_cue() -> None:
+    text = ("After Jerry Brown criticized Bill Clinton during a debate, Hillary Clinton shot back, “I suppose I "
+            "could have chosen to bake cookies and have teas.”")
+    assert by_text(text)["I suppose I could have chosen to bake cookies and have teas."].speaker == "Hillary Clinton"
+
+
+def test_a_sentence_that_says_in_a_statement_announces_the_next_quote() -> None:
+    text = ("The vote was close. Sam Lau, the communications director for the Iowa Democratic Party, said in a "
+            "statement. “There are no paper ballots to recount.”")
+    assert by_text(text)["There are no paper ballots to recount."].speaker == "Sam Lau"
+
+
+def test_a_dash_signature_with_a_title_and_a_description() -> None:
+    text = ("Clinton spoke.\n\n“Great speech. She is ready.”\n\n-President Barack Obama, tweeting after the "
+            "speech.\n\nquotable.\n\n“The idea needs to stop.”\n\n-Michelle Marks, Philadelphia.")
+    quotes = by_text(text)
+    assert quotes["Great speech. She is ready."].speaker == "Barack Obama"
+    assert quotes["The idea needs to stop."].speaker == "Michelle Marks"

@@ -55,6 +55,8 @@ _SPEECH_FORMS = frozenset(
     """said says told tells added wrote tweeted posted asked stated noted explained replied argued warned
     insisted declared continued recalled quipped joked""".split()
 )
+# Verbs that attribute speech with "back": "shot back", "fired back", "hit back", "pushed back".
+_BACK_VERBS = frozenset({"shoot", "fire", "hit", "push", "snap", "strike", "write", "talk"})
 _NAME_LIKE_POS = frozenset({"PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM", "PUNCT", "PART"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # Clauses through which a cue inherits its subject ("…, telling Musk: “…”" -> "Trump tried …").
@@ -83,7 +85,8 @@ _PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))[‘'](?=[A-Za-z0-9])")
 _CLOSE_SINGLE = re.compile(r"(?<=\S)[’'](?=[\s.,;:!?)\]—–-]|$)")
 _DASH_ATTRIBUTION = re.compile(r"\s*[―—–-]{1,2}\s*")
-_DASH_SIGNATURE = re.compile(r"[^\S\n]*[―—–-]{1,2}[^\S\n]*(?P<name>(?:[A-Z][\w.'’-]*[^\S\n]*){1,4}?)[.\s]*")
+_DASH_SIGNATURE = re.compile(
+    r"[^\S\n]*[―—–-]{1,2}[^\S\n]*(?P<name>(?:[A-Z][\w.'’-]*[^\S\n]*){1,4}?)(?:,[^\n]{1,80})?[.\s]*")
 _WORDS = re.compile(r"[\w’'-]+")
 _TEXT_CUES = r"(?:said|says|told|tells|added|adds|asked|asks|wrote|writes|tweeted|posted|replied|explained|noted)"
 _TEXT_NAME = r"(?:[A-Z][\w.'’-]*[^\S\n]+){0,3}[A-Z][\w.'’-]*"
@@ -346,6 +349,11 @@ class _Attributor:
             elif not found and span.open == para_start and para_start > 0:
                 speaker, cue_pos = self._previous_paragraph_speaker(para_start)
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
+            elif not found and not before and span.open > para_start and not self.in_quote(span.open - 1):
+                # `Sam Lau, the party's spokesman, said in a statement. “There are no …”`: the
+                # sentence right before announces the quote, as a paragraph before one can.
+                speaker, cue_pos = self._previous_paragraph_speaker(span.open)
+                return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
             else:
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
         direct = self._cue_right_after(span, after_start, after_end)
@@ -358,10 +366,10 @@ class _Attributor:
         return len(words) == 1 and words[0].tag_ == "VBG" and self._is_cue(words[0])
 
     def _previous_paragraph_speaker(self, para_start: int) -> tuple[str | None, int | None]:
-        """A quoted paragraph with no cue of its own, after a paragraph that announces it without a
-        colon (`The DNC issued a statement apologizing …` / `“On behalf of …”`): the speaker is the
-        person subject of that paragraph's last sentence when the sentence holds a speech cue or a
-        statement noun, else unknown."""
+        """A quoted paragraph (or sentence) with no cue of its own, after a paragraph (sentence) that
+        announces it without a colon (`The DNC issued a statement apologizing …` / `“On behalf of …”`):
+        the speaker is the person subject of the last sentence before `para_start` when that sentence
+        holds a speech cue or a statement noun, else unknown."""
         tail = self.text[:para_start].rstrip()
         if not tail:
             return None, None
@@ -426,8 +434,10 @@ class _Attributor:
         sign = _DASH_SIGNATURE.fullmatch(self.text, m.end(), end)
         if sign is None:
             return None, None, False
-        name = self.person_at(sign.start("name")) or sign.group("name").strip(" .")
-        return name, sign.start("name"), True
+        at = sign.start("name")
+        name = next((n for s, e, n in self._mentions_in(at, sign.end("name"))), None)  # "President Obama"
+        name = name or " ".join(name_tokens(sign.group("name").strip(" ."))) or None
+        return name, at, name is not None
 
     def _after_speaker(self, lead: list[Any]) -> tuple[str | None, int | None, bool]:
         """The attribution after a closing mark: a speech cue, or any verb right after a name or
@@ -524,6 +534,8 @@ class _Attributor:
             return True  # "as he put it, “…”"
         if tok.lower_ in _SPEECH_FORMS:
             return True
+        if tok.lemma_.casefold() in _BACK_VERBS and any(c.lower_ == "back" and c.dep_ in ("prt", "advmod") for c in tok.children):
+            return True  # "Hillary shot back, “…”", "fired back"
         return tok.lemma_.casefold() in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
 
     def _cue_subject(self, cue: Any, region: list[Any]) -> str | None:
