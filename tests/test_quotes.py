@@ -406,3 +406,10 @@ def test_a_dash_signature_with_a_title_and_a_description() -> None:
     quotes = by_text(text)
     assert quotes["Great speech. She is ready."].speaker == "Barack Obama"
     assert quotes["The idea needs to stop."].speaker == "Michelle Marks"
+
+
+def test_a_new_sentence_reporting_someone_else_does_not_take_the_quote() -> None:
+    text = ("Ted Cruz spoke on Tuesday. “It is a very sad development,” Cruz told reporters in Milwaukee. "
+            "“This is the consequence of the culture of the Trump campaign.” Ohio Gov. John Kasich said he "
+            "would have fired the manager.")
+    assert by_text(text)["This is the consequence of the culture of the Trump campaign."].speaker == "Ted Cruz"

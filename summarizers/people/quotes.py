@@ -329,10 +329,19 @@ class _Attributor:
             # first, then the plain-text pattern (for quote marks glued to words: `,”Clinton said`).
             # A cue without a person on one side ("the company said", or a participle opening the
             # next sentence) gives way to a speaker found on the other.
+            after_lead = _attribution_lead(self.tokens(after_start, after_end))
+            # `“… in a political campaign.” Ohio Gov. John Kasich said he would have fired …`: after a
+            # finished sentence, a cue with a clause of its own reports something new.
+            reports_new = content[-1:] in ".!?" and any(
+                self._is_cue(t) and any(c.dep_ == "ccomp" and not self.in_quote(c.idx) for c in t.children)
+                and any(c.dep_ in _SUBJECT_DEPS and c.i < t.i for c in t.children)  # not `said Bob …`
+                for t in after_lead)
+            no_speaker: _Found = (None, None, False)
             speaker, cue_pos, found = _first_speaker(
                 lambda: self._dash_speaker(after_start, dash_end),
-                lambda: self._after_speaker(_attribution_lead(self.tokens(after_start, after_end))),
-                lambda: self._text_speaker(_TEXT_AFTER.match(self.text, after_start, after_end)),
+                lambda: no_speaker if reports_new else self._after_speaker(after_lead),
+                lambda: no_speaker if reports_new else self._text_speaker(
+                    _TEXT_AFTER.match(self.text, after_start, after_end)),
                 lambda: self._cue_speaker(before_toks, last=True),
                 lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
                 lambda: self._colon_speaker(before, before_toks),
