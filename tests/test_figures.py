@@ -129,3 +129,11 @@ def test_roster_merges_bare_surnames_into_full_names() -> None:
     assert roster.merged_name("Musk") == "Elon Musk"
     assert roster.counts["Elon Musk"] == 6
     assert roster.merged_name(None) is None and roster.merged_name("Nobody") is None
+
+
+def test_given_name_run_tagged_as_an_organisation_is_a_person() -> None:
+    text = ("Carly Fiorina threw her support behind Sen. Ted Cruz on Wednesday. Fiorina spoke in Miami. "
+            "She later visited George Washington University.")
+    names = {p.name for p in find_people(text)}
+    assert "Carly Fiorina" in names
+    assert not any("University" in n for n in names)

@@ -297,3 +297,119 @@ def test_quotes_command_plain_output_and_errors(tmp_path: Path, capsys: pytest.C
     assert capsys.readouterr().out.strip() == "Elon Musk: “We are working on it”"
     assert main(["quotes", str(tmp_path / "missing.txt")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+# -- gender from given names, and names the NER tags as organisations (issue 12 item 6) -------------
+
+
+def test_she_skips_a_man_known_only_by_his_given_name() -> None:
+    # Nothing in the text says Donald Trump is a man (no "Mr.", no "he" bound to him); his given name
+    # does, so "she" goes past him to Nancy Pelosi.
+    text = ("Nancy Pelosi met the press in Washington on Monday. Donald Trump was in Florida. "
+            "“The bill will pass this week,” she said.")
+    assert by_text(text)["The bill will pass this week"].speaker == "Nancy Pelosi"
+
+
+def test_text_evidence_outweighs_the_given_name_prior() -> None:
+    # The list calls "Jean" a woman's name; "Mr." before the surname says this Jean is a man, so
+    # "she" skips him for the woman named before him.
+    text = ("Maria Lopez chaired the hearing on Monday. Jean Dupont arrived late. Mr. Dupont took questions "
+            "from reporters. “We will not give up,” she said.")
+    assert by_text(text)["We will not give up"].speaker == "Maria Lopez"
+
+
+def test_a_person_the_ner_tags_as_an_organisation_is_a_pronoun_antecedent() -> None:
+    # The small model tags "Carly Fiorina" as an ORG and "Carly" as an adverb; her given name makes the
+    # run a person, so the later "she said" is hers rather than the only tagged person's.
+    text = ("Carly Fiorina threw her support behind Sen. Ted Cruz (R-Texas) Wednesday.\n\n"
+            "Fiorina was upfront about her distaste for Donald Trump, the current GOP front-runner.\n\n"
+            "“Ted Cruz has stood up and fought for our right to bear arms,” she said to cheers.")
+    assert by_text(text)["Ted Cruz has stood up and fought for our right to bear arms"].speaker == "Carly Fiorina"
+
+
+def test_a_capitalised_surname_tagged_as_a_common_noun_is_the_speaker() -> None:
+    # The tagger reads "O’Donnell" as a common noun and the NER misses it; the word is never written
+    # in lower case, so it is a name.
+    text = "The campaign bus left at dawn. “It is taxing on campaign resources,” O’Donnell said."
+    assert by_text(text)["It is taxing on campaign resources"].speaker == "O’Donnell"
+
+
+def test_a_statement_noun_and_a_comma_announce_the_quote() -> None:
+    text = ("Donald Trump called for the president to resign. Immediately after the attacks, Trump issued a "
+            "statement, “Last night, our nation was attacked by a radical terrorist.”")
+    assert by_text(text)["Last night, our nation was attacked by a radical terrorist."].speaker == "Donald Trump"
+
+
+def test_the_person_before_a_colon_after_a_role_noun_is_the_speaker() -> None:
+    text = ("The timing of the surge does not surprise Republican pollster Daron Shaw: “Lesser-known "
+            "candidates have seen the biggest boost.”")
+    assert by_text(text)["Lesser-known candidates have seen the biggest boost."].speaker == "Daron Shaw"
+
+
+def test_a_participle_cue_takes_the_main_clause_subject_not_the_nearest() -> None:
+    # "it" is the nearest clause subject before "adding"; the one adding is Gore.
+    text = ("Al Gore gave an interview in 2014. Gore insisted it was “premature” to back Clinton’s campaign "
+            "while adding on climate matters, “I don’t have any doubt that her heart is in the right place.”")
+    quote = by_text(text)["I don’t have any doubt that her heart is in the right place."]
+    assert quote.speaker == "Al Gore"
+
+
+def test_a_paragraph_of_a_dash_and_a_name_signs_the_quote_before_it() -> None:
+    text = ("The debate was held in New Hampshire.\n\n“I went to Wall Street before the crash.”\n\n"
+            "- Hillary Clinton.\n\nClinton has been asked about it since.")
+    assert by_text(text)["I went to Wall Street before the crash."].speaker == "Hillary Clinton"
+
+
+def test_he_or_she_never_refers_to_an_organisation_that_spoke() -> None:
+    # The splitter cuts after "U.S.", so "“clearly” needed …" reads as a quote with the U.S. as its
+    # speaker; the later "she said" must still go to the person, not to the country.
+    text = ("Hillary Clinton spoke on Sunday. The former secretary of state said the U.S. “clearly” needed a "
+            "more robust air campaign. “I think you will hear that from the president,” she said.")
+    assert by_text(text)["I think you will hear that from the president"].speaker == "Hillary Clinton"
+
+
+def test_a_participle_between_two_quotes_carries_on_the_first_speaker() -> None:
+    text = ("Hillary Clinton spoke on CBS. On Face the Nation, she stated, “An absence of action would have "
+            "turned Libya into Syria,” adding, “I think maybe 1,500 people were killed last year.”")
+    assert by_text(text)["I think maybe 1,500 people were killed last year."].speaker == "Hillary Clinton"
+
+
+def test_said_but_then_a_quote_is_the_same_speaker() -> None:
+    text = ("Barack Obama dismissed the criticism. “You know, I love Larry,” he said, but “when it comes to "
+            "energy issues, Larry has a history of representing fossil fuel industries.”")
+    quote = by_text(text)["when it comes to energy issues, Larry has a history of representing fossil fuel industries."]
+    assert quote.speaker == "Barack Obama"
+
+
+def test_a_quote_after_a_cued_partial_quote_continues_its_speaker() -> None:
+    text = ("Maria Gonzalez spoke in New York. Gonzalez said she felt the amendment was worth examining because "
+            "“most people don’t know about that loophole,” she said. “We have no context for the current moment.”")
+    assert by_text(text)["We have no context for the current moment."].speaker == "Maria Gonzalez"
+
+
+
+def test_shot_back_is_a_speech_cue() -> None:
+    text = ("After Jerry Brown criticized Bill Clinton during a debate, Hillary Clinton shot back, “I suppose I "
+            "could have chosen to bake cookies and have teas.”")
+    assert by_text(text)["I suppose I could have chosen to bake cookies and have teas."].speaker == "Hillary Clinton"
+
+
+def test_a_sentence_that_says_in_a_statement_announces_the_next_quote() -> None:
+    text = ("The vote was close. Sam Lau, the communications director for the Iowa Democratic Party, said in a "
+            "statement. “There are no paper ballots to recount.”")
+    assert by_text(text)["There are no paper ballots to recount."].speaker == "Sam Lau"
+
+
+def test_a_dash_signature_with_a_title_and_a_description() -> None:
+    text = ("Clinton spoke.\n\n“Great speech. She is ready.”\n\n-President Barack Obama, tweeting after the "
+            "speech.\n\nquotable.\n\n“The idea needs to stop.”\n\n-Michelle Marks, Philadelphia.")
+    quotes = by_text(text)
+    assert quotes["Great speech. She is ready."].speaker == "Barack Obama"
+    assert quotes["The idea needs to stop."].speaker == "Michelle Marks"
+
+
+def test_a_new_sentence_reporting_someone_else_does_not_take_the_quote() -> None:
+    text = ("Ted Cruz spoke on Tuesday. “It is a very sad development,” Cruz told reporters in Milwaukee. "
+            "“This is the consequence of the culture of the Trump campaign.” Ohio Gov. John Kasich said he "
+            "would have fired the manager.")
+    assert by_text(text)["This is the consequence of the culture of the Trump campaign."].speaker == "Ted Cruz"

@@ -33,6 +33,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from summarizers.nlp import get_nlp
+from summarizers.people.first_names import gender_of
 from summarizers.segment import split_sentences
 from summarizers.types import Person, Sentence
 
@@ -78,6 +79,15 @@ _NOT_PEOPLE = frozenset(
 # Entities that may contain a person's name without being that person.
 _NAMED_THING_LABELS = frozenset({"ORG", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART", "GPE", "LOC"})
 _NUMERIC_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
+# Last words of proper-noun runs that name an organisation, place or thing, not a person.
+_PLACE_OR_ORG_WORDS = frozenset(
+    """university college school academy institute center centre foundation fund trust council committee
+    commission party group company corporation corp inc llc co association society union league club
+    bank hospital church museum library hall house tower building street avenue road square park bridge
+    airport station county city state island lake river mountain valley times post news journal herald
+    tribune magazine review press network channel show award awards prize act bill amendment plan project
+    report day week""".split()
+)
 _ROLE_POS = frozenset({"PROPN", "NOUN", "ADJ", "NUM"})
 _APOSTROPHE_S = frozenset({"'s", "’s", "'", "’"})
 _AS_ROLE = re.compile(r"(?:^|[.!?]\s+|\n)As\s+(?:the\s+|a\s+|an\s+)?(?P<role>[^,.;:\n]{3,60}?),\s+$")
@@ -260,14 +270,13 @@ class _Ent:
 def _person_entities(text: str, doc: Any) -> list[_Ent]:
     """PERSON entities with cleaned text and adjacent fragments merged; headline-only names dropped."""
     merged: list[tuple[int, int]] = []
-    for ent in doc.ents:
-        if ent.label_ != "PERSON":
-            continue
-        gap = text[merged[-1][1]:ent.start_char] if merged else "x"
+    found = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"]
+    for ent in sorted([*found, *_untagged_names(doc)]):
+        gap = text[merged[-1][1]:ent[0]] if merged else "x"
         if gap.strip() == "" and "\n" not in gap:  # "President Nicolás" + "Maduro" -> one name
-            merged[-1] = (merged[-1][0], ent.end_char)
+            merged[-1] = (merged[-1][0], ent[1])
         else:
-            merged.append((ent.start_char, ent.end_char))
+            merged.append(ent)
     out: list[_Ent] = []
     for start, end in merged:
         start, end = _trim_non_name_words(doc, start, end)
@@ -275,6 +284,40 @@ def _person_entities(text: str, doc: Any) -> list[_Ent]:
         if cleaned is not None and not _in_headline(text, cleaned[1]):
             out.append(_Ent(*cleaned))
     return out
+
+
+def _untagged_names(doc: Any) -> list[tuple[int, int]]:
+    """Person names the small NER model tags as something else or misses: "Carly Fiorina" as an ORG.
+
+    A run of two or three capitalised proper nouns that is not (part of) a PERSON entity counts when
+    its first word is a common given name (`first_names`) and its last word is not an organisation or
+    place word ("George Washington University", "John Hancock Center"). Runs in headline-like lines
+    are dropped later with the NER's own names.
+    """
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if (tok.ent_type_ == "PERSON" or tok.pos_ in ("VERB", "AUX") or gender_of(tok.text) is None
+                or not tok.is_title):  # the tagger reads a first name as anything ("Carly" as ADV)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and _name_word(doc[j]):
+            j += 1
+        # The run must be the whole name: not the middle of a longer one ("Billie Jean King"), not
+        # more than three words, and not glued to a name the NER did tag.
+        inside_longer = i > 0 and _name_word(doc[i - 1]) and doc[i - 1].lower_ not in TITLE_WORDS
+        if 2 <= j - i <= 3 and not inside_longer and doc[j - 1].lower_ not in _PLACE_OR_ORG_WORDS and (
+                j == len(doc) or doc[j].ent_type_ != "PERSON"):
+            out.append((tok.idx, doc[j - 1].idx + len(doc[j - 1].text)))
+        i = j
+    return out
+
+
+def _name_word(tok: Any) -> bool:
+    """A capitalised proper noun that may continue a name the NER did not tag as a person."""
+    return tok.pos_ == "PROPN" and tok.is_title and tok.ent_type_ != "PERSON" and tok.text.isalpha()
 
 
 def _trim_non_name_words(doc: Any, start: int, end: int) -> tuple[int, int]:
@@ -292,6 +335,8 @@ def _trim_non_name_words(doc: Any, start: int, end: int) -> tuple[int, int]:
 
 
 def _not_name_word(tok: Any) -> bool:
+    if tok.is_title and gender_of(tok.text) and tok.i + 1 < len(tok.doc) and tok.nbor(1).pos_ == "PROPN":
+        return False  # a given name before a name, whatever the tagger says ("Carly" as an adverb)
     if tok.tag_ in _NON_NAME_TAGS:
         return True
     word = tok.text.casefold()

@@ -15,9 +15,10 @@ The steps:
    quotes never count as speakers, so “Both Trump and Musk …,” Shawn Fain said is Fain's.
 3. The subject becomes a person through `figures.find_people` (full canonical name for "Musk" or "the
    Tesla CEO"); a he/she pronoun resolves to the nearest preceding person whose gender (estimated from
-   this text's honorifics, gendered role nouns and subject pronouns, not possessives) fits, preferring
-   sentence subjects and earlier quote speakers; sentences wholly inside quote marks do not count
-   towards the look-back, so a long quote does not hide its speaker from the next "he added".
+   this text's honorifics, gendered role nouns and subject pronouns, not possessives; then a common
+   given name) fits, preferring sentence subjects and earlier quote speakers; sentences wholly inside
+   quote marks do not count towards the look-back, so a long quote does not hide its speaker from the
+   next "he added".
 4. Quotes embedded in a sentence are `partial`; their speaker is the subject of the speech verb they
    hang from, or the sentence's subject, or None. Scare quotes of one to three words with no cue are
    partial too.
@@ -33,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from summarizers.people.first_names import gender_of
 from summarizers.people.names import TITLE_WORDS, find_people, name_tokens, parse, sentences
 from summarizers.types import Person, Quote
 
@@ -53,6 +55,8 @@ _SPEECH_FORMS = frozenset(
     """said says told tells added wrote tweeted posted asked stated noted explained replied argued warned
     insisted declared continued recalled quipped joked""".split()
 )
+# Verbs that attribute speech with "back": "shot back", "fired back", "hit back", "pushed back".
+_BACK_VERBS = frozenset({"shoot", "fire", "hit", "push", "snap", "strike", "write", "talk"})
 _NAME_LIKE_POS = frozenset({"PROPN", "PRON", "DET", "NOUN", "ADJ", "NUM", "PUNCT", "PART"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj"})
 # Clauses through which a cue inherits its subject ("…, telling Musk: “…”" -> "Trump tried …").
@@ -71,7 +75,7 @@ _SPEAKER_LABELS = frozenset({"ORG", "GPE", "NORP"})
 _NOT_NAME_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _LOOKBACK_SENTENCES = 6
 # Nouns that announce the quoted paragraph after them (`X issued a statement …` / `“…”`).
-_STATEMENT_NOUNS = frozenset("statement remarks speech interview letter email tweet post message".split())
+_STATEMENT_NOUNS = frozenset("statement remark speech interview letter email tweet post message word".split())  # lemmas
 _SPEAKER, _MAIN_SUBJECT, _OTHER_SUBJECT, _OTHER_MENTION = 0, 1, 2, 3  # pronoun antecedent ranks
 _SCARE_WORDS = 3
 # A quote opening with one of these and nothing else continues the previous speaker (`But “…”`).
@@ -81,6 +85,8 @@ _PARAGRAPH = re.compile(r"\n[^\S\n]*\n")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[—–-]))[‘'](?=[A-Za-z0-9])")
 _CLOSE_SINGLE = re.compile(r"(?<=\S)[’'](?=[\s.,;:!?)\]—–-]|$)")
 _DASH_ATTRIBUTION = re.compile(r"\s*[―—–-]{1,2}\s*")
+_DASH_SIGNATURE = re.compile(
+    r"[^\S\n]*[―—–-]{1,2}[^\S\n]*(?P<name>(?:[A-Z][\w.'’-]*[^\S\n]*){1,4}?)(?:,[^\n]{1,80})?[.\s]*")
 _WORDS = re.compile(r"[\w’'-]+")
 _TEXT_CUES = r"(?:said|says|told|tells|added|adds|asked|asks|wrote|writes|tweeted|posted|replied|explained|noted)"
 _TEXT_NAME = r"(?:[A-Z][\w.'’-]*[^\S\n]+){0,3}[A-Z][\w.'’-]*"
@@ -199,6 +205,7 @@ class _Done:
     after_end: int  # end of the region searched for an attribution (stops at the next quote)
     cue_pos: int | None
     sentence_end: int  # end of the sentence holding the closing mark and its attribution
+    cued: bool = False  # a partial quote with its own cue right after it (`… “most people …,” she said`)
 
 
 class _Attributor:
@@ -215,6 +222,9 @@ class _Attributor:
         self.speakers: dict[int, list[tuple[int, str]]] = {}
         self.pronouns: dict[int, str | None] = {}
         self.quoted_only: dict[int, bool] = {}
+        # Speakers that are organisations or places ("the U.S.", "the Illinois Board of Elections"):
+        # quotes may be theirs, but a he/she never refers to them.
+        self.organisations: set[str] = set()
         self.genders = self._genders(people)
 
     # -- lookups ----------------------------------------------------------------------------------
@@ -272,6 +282,8 @@ class _Attributor:
                     self.speakers.setdefault(self.sentence_index(done.cue_pos), []).append(
                         (done.cue_pos, done.speaker))
                 prev = done
+            elif done.cued:  # `… because “most people …,” she said. “We have no context …”`
+                prev = done
         return out
 
     def _attribute(self, span: QuoteSpan, prev: _Done | None, nxt: QuoteSpan | None) -> _Done:
@@ -299,8 +311,13 @@ class _Attributor:
 
         before_toks = self.tokens(before_start, span.open)
         # `“…,” she elaborated, “no one …”`: the second part of an interrupted quote, whatever the verb.
-        interrupted = (prev is not None and prev.cue_pos is not None and before.endswith(",")
-                       and prev.span.close < prev.cue_pos < span.open)
+        # Also `“…,” he said, but “when it comes …”` and `“…,” adding, “…”` (a participle after the
+        # previous quote carries on its speaker's sentence).
+        last_word = before.rstrip(" ,").rsplit(maxsplit=1)[-1].casefold() if before.strip(" ,") else ""
+        joined = before.endswith(",") or (last_word in _LEAD_WORDS and "," in before)
+        interrupted = prev is not None and joined and (
+            (prev.cue_pos is not None and prev.span.close < prev.cue_pos < span.open)
+            or (not prev.partial and prev.span.close >= para_start and self._only_participle(before_toks)))
         full = interrupted or self._is_full(before, content, words, before_toks)
         if not before and span.open == para_start and para_start > 0 and lead_in:
             before = lead_in  # attribute from the colon lead-in of the previous paragraph
@@ -312,14 +329,28 @@ class _Attributor:
             # first, then the plain-text pattern (for quote marks glued to words: `,”Clinton said`).
             # A cue without a person on one side ("the company said", or a participle opening the
             # next sentence) gives way to a speaker found on the other.
+            after_lead = _attribution_lead(self.tokens(after_start, after_end))
+            # `“… in a political campaign.” Ohio Gov. John Kasich said he would have fired …`: after a
+            # finished sentence, a cue with a clause of its own reports something new.
+            reports_new = content[-1:] in ".!?" and any(
+                self._is_cue(t) and any(c.dep_ == "ccomp" and not self.in_quote(c.idx) for c in t.children)
+                and any(c.dep_ in _SUBJECT_DEPS and c.i < t.i for c in t.children)  # not `said Bob …`
+                for t in after_lead)
+            no_speaker: _Found = (None, None, False)
             speaker, cue_pos, found = _first_speaker(
                 lambda: self._dash_speaker(after_start, dash_end),
-                lambda: self._after_speaker(_attribution_lead(self.tokens(after_start, after_end))),
-                lambda: self._text_speaker(_TEXT_AFTER.match(self.text, after_start, after_end)),
+                lambda: no_speaker if reports_new else self._after_speaker(after_lead),
+                lambda: no_speaker if reports_new else self._text_speaker(
+                    _TEXT_AFTER.match(self.text, after_start, after_end)),
                 lambda: self._cue_speaker(before_toks, last=True),
                 lambda: self._text_speaker(_TEXT_BEFORE.search(self.text, before_start, span.open)),
                 lambda: self._colon_speaker(before, before_toks),
             )
+            if speaker is None and interrupted and prev is not None:  # the cue named no one else
+                speaker, cue_pos, found = prev.speaker, prev.cue_pos, prev.speaker is not None
+            if not found and span.closed and not self.text[span.close + 1:para_end].strip(" .,\u00a0"):
+                # `"…"` / `- Hillary Clinton.`: a paragraph of just a dash and a name signs the quote.
+                speaker, cue_pos, found = self._dash_paragraph_speaker(para_end)
             if not found and words <= _SCARE_WORDS:
                 full = False  # a scare-quoted title or phrase standing alone
             elif not found and prev is not None and self._continues(prev, span, para_start):
@@ -327,17 +358,27 @@ class _Attributor:
             elif not found and span.open == para_start and para_start > 0:
                 speaker, cue_pos = self._previous_paragraph_speaker(para_start)
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
+            elif not found and not before and span.open > para_start and not self.in_quote(span.open - 1):
+                # `Sam Lau, the party's spokesman, said in a statement. “There are no …”`: the
+                # sentence right before announces the quote, as a paragraph before one can.
+                speaker, cue_pos = self._previous_paragraph_speaker(span.open)
+                return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
             else:
                 return _Done(span, speaker, False, after_end, cue_pos, sentence_end)
         direct = self._cue_right_after(span, after_start, after_end)
         speaker, cue_pos, _ = direct if direct is not None else self._embedded_speaker(span)
-        return _Done(span, speaker, True, after_end, cue_pos, sentence_end)
+        return _Done(span, speaker, True, after_end, cue_pos, sentence_end, cued=direct is not None)
+
+    def _only_participle(self, toks: list[Any]) -> bool:
+        """Is this lead-in nothing but a speech participle and commas (`, adding,`)?"""
+        words = [t for t in toks if not t.is_punct]
+        return len(words) == 1 and words[0].tag_ == "VBG" and self._is_cue(words[0])
 
     def _previous_paragraph_speaker(self, para_start: int) -> tuple[str | None, int | None]:
-        """A quoted paragraph with no cue of its own, after a paragraph that announces it without a
-        colon (`The DNC issued a statement apologizing …` / `“On behalf of …”`): the speaker is the
-        person subject of that paragraph's last sentence when the sentence holds a speech cue or a
-        statement noun, else unknown."""
+        """A quoted paragraph (or sentence) with no cue of its own, after a paragraph (sentence) that
+        announces it without a colon (`The DNC issued a statement apologizing …` / `“On behalf of …”`):
+        the speaker is the person subject of the last sentence before `para_start` when that sentence
+        holds a speech cue or a statement noun, else unknown."""
         tail = self.text[:para_start].rstrip()
         if not tail:
             return None, None
@@ -369,7 +410,7 @@ class _Attributor:
 
     def _continues(self, prev: _Done, span: QuoteSpan, para_start: int) -> bool:
         """Does this unattributed quote continue the previous one (same speaker)?"""
-        if prev.partial:
+        if prev.partial and not prev.cued:
             return False
         gap = self.text[prev.after_end:span.open]
         if prev.span.close >= para_start:  # same paragraph: nothing but the attribution in between
@@ -392,6 +433,20 @@ class _Attributor:
             words = _NAME_WORDS.match(self.text, m.end(), end)
             name = words.group(0).strip() if words else None
         return (name, m.end(), True) if name else (None, None, False)
+
+    def _dash_paragraph_speaker(self, para_end: int) -> _Found:
+        """The speaker named by a next paragraph that is only a dash and a name (`- Clinton.`)."""
+        m = _PARAGRAPH.match(self.text, para_end)
+        if m is None:
+            return None, None, False
+        end = self.paragraph_bounds(m.end())[1]
+        sign = _DASH_SIGNATURE.fullmatch(self.text, m.end(), end)
+        if sign is None:
+            return None, None, False
+        at = sign.start("name")
+        name = next((n for s, e, n in self._mentions_in(at, sign.end("name"))), None)  # "President Obama"
+        name = name or " ".join(name_tokens(sign.group("name").strip(" ."))) or None
+        return name, at, name is not None
 
     def _after_speaker(self, lead: list[Any]) -> tuple[str | None, int | None, bool]:
         """The attribution after a closing mark: a speech cue, or any verb right after a name or
@@ -434,13 +489,19 @@ class _Attributor:
     def _colon_speaker(self, before: str, before_toks: list[Any]) -> tuple[str | None, int | None, bool]:
         """`17-year-old Jared Potts echoed:` then a quote: a lead-in ending in a colon is an attribution;
         its main subject is the speaker (`Clinton: “…”` when it is just a name)."""
-        if not before.endswith(":") or len(before_toks) < 2:
+        if len(before_toks) < 2:
+            return None, None, False
+        if before.endswith(","):
+            return self._statement_speaker(before_toks)
+        if not before.endswith(":"):
             return None, None, False
         name = self.person_at(before_toks[-2].idx)
+        label = False
         if name:  # `Clinton:`, `Pollsters agree - Carl Bialik:`: a name label right before the colon
             i = len(before_toks) - 2
             while i > 0 and self.person_at(before_toks[i - 1].idx) == name:
                 i -= 1
+            label = True
             if i == 0 or before_toks[i - 1].is_punct or before_toks[i - 1].pos_ == "SPACE":
                 return name, before_toks[-2].idx, True
         for tok in reversed(before_toks):
@@ -450,7 +511,20 @@ class _Attributor:
                 speaker = self._speaker_from_token(tok)
                 if speaker:
                     return speaker, tok.idx, True
+        if label:  # `… doesn't surprise Republican pollster Daron Shaw:`: the person the colon follows
+            return name, before_toks[-2].idx, True
         return None, None, False
+
+    def _statement_speaker(self, before_toks: list[Any]) -> tuple[str | None, int | None, bool]:
+        """`Trump issued a statement, “…”` / `When Trump used the words, “…”`: a lead-in that ends in a
+        statement noun and a comma announces the quote; the subject of the verb the noun hangs from
+        is the speaker."""
+        words = [t for t in before_toks if not t.is_punct]
+        if not words or words[-1].lemma_.casefold() not in _STATEMENT_NOUNS or words[-1].pos_ != "NOUN":
+            return None, None, False
+        subject = self._subject_of(words[-1].head)
+        speaker = self._speaker_from_token(subject) if subject is not None else None
+        return (speaker, subject.idx, True) if speaker and subject is not None else (None, None, False)
 
     def _cue_speaker(self, toks: list[Any], *, last: bool) -> tuple[str | None, int | None, bool]:
         """Find a speech cue among `toks` (the first, or the last when `last`) and its speaker."""
@@ -469,6 +543,8 @@ class _Attributor:
             return True  # "as he put it, “…”"
         if tok.lower_ in _SPEECH_FORMS:
             return True
+        if tok.lemma_.casefold() in _BACK_VERBS and any(c.lower_ == "back" and c.dep_ in ("prt", "advmod") for c in tok.children):
+            return True  # "Hillary shot back, “…”", "fired back"
         return tok.lemma_.casefold() in SPEECH_VERBS and tok.pos_ in ("VERB", "AUX")
 
     def _cue_subject(self, cue: Any, region: list[Any]) -> str | None:
@@ -507,11 +583,19 @@ class _Attributor:
                 break
         subjects = [t for t in before if t.dep_ in _SUBJECT_DEPS and t.head.i < cue.i and not _possessive(t)]
         if subjects:  # the nearest clause subject before the cue, person or not
-            return self._speaker_from_token(subjects[-1])
-        # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
-        # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
-        return (self._nearest_name(before, reverse=False)
-                or self._nearest_name([t for t in region if t.i > cue.i][:8], reverse=False))
+            found = self._speaker_from_token(subjects[-1])
+        else:
+            # The first name before the cue (`,” Gene Sperling, a top outside Clinton adviser, said`),
+            # else the first after it (`,” said Emarketer analyst Jasmine Enberg`).
+            found = (self._nearest_name(before, reverse=False)
+                     or self._nearest_name([t for t in region if t.i > cue.i][:8], reverse=False))
+        if found is None and cue.tag_ == "VBG":
+            # `Gore insisted it was “premature” …, while adding …, “…”`: a participle's unstated
+            # subject is the main clause's, not the nearest clause's ("it").
+            root = cue.sent.root
+            subject = self._subject_of(root) if not self.in_quote(root.idx) else None
+            found = self._speaker_from_token(subject) if subject is not None else None
+        return found
 
     def _subject_of(self, verb: Any) -> Any | None:
         """The verb's subject outside quotes, nearest to it (the parser sometimes adds a dash as one)."""
@@ -559,8 +643,12 @@ class _Attributor:
             ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
             if ent is not None:  # an organisation; or a person the NER swept into one
                 inside = [n for _, _, n in self._mentions_in(ent.start_char, ent.end_char)]
-                return inside[-1] if inside else str(ent.text)
-        if tok.pos_ == "PROPN" and tok.text[:1].isupper() and tok.ent_type_ not in _NOT_NAME_LABELS:
+                if inside:
+                    return inside[-1]
+                self.organisations.add(str(ent.text))
+                return str(ent.text)
+        if (tok.pos_ == "PROPN" or self._unknown_capitalised(tok)) and tok.text[:1].isupper() \
+                and tok.ent_type_ not in _NOT_NAME_LABELS:
             # Person-name fallback: a proper name as the subject of "said" that `find_people` did not
             # keep ("Hannity said"; the small NER tags "Carly Fiorina" as a product or work of art, or
             # as a person it then drops): keep the entity's or the compound's words.
@@ -570,6 +658,14 @@ class _Attributor:
             name = " ".join(name_tokens(" ".join(t.text for t in words if not self.in_quote(t.idx))))
             return name or None
         return None
+
+    def _unknown_capitalised(self, tok: Any) -> bool:
+        """A capitalised word the tagger took for a common noun ("O’Donnell" as NOUN) that is a name:
+        title case, not opening its sentence, and never written in lower case in this text."""
+        if tok.pos_ != "NOUN" or not tok.is_title or tok.is_sent_start:
+            return False
+        lower = tok.text.casefold()
+        return not any(t.lower_ == lower and not t.is_title for t in self.doc)
 
     def _person_after_title(self, tok: Any) -> str | None:
         """`said Pentagon spokesman Navy Capt. Jeff Davis`: the parser (or the sentence splitter, at
@@ -646,7 +742,8 @@ class _Attributor:
                 # into an adjunct ("Asked whether Clinton can win, she said" is not Clinton).
                 if k == here and rank > _MAIN_SUBJECT:
                     continue
-                if name and (gender is None or self.genders.get(name) in (None, gender)):
+                if name and name not in self.organisations and (
+                        gender is None or self.genders.get(name) in (None, gender)):
                     result = name
                     break
             if result:
@@ -701,7 +798,9 @@ class _Attributor:
         ("Clinton said she was confident"), and a sentence that opens with he/she right after one whose
         only subject is the person. Possessives (his/her) are not counted: they so often belong to
         someone else in the sentence ("Sanders endorsed her challenger") that they swamp the real
-        votes. A 2:1 majority decides; unknown stays unknown (any pronoun may then refer to them).
+        votes. Last and weakest, a common given name ("Donald", "Carly": `first_names`), which a single
+        honorific or role noun outweighs. A 2:1 majority decides; unknown stays unknown (any pronoun
+        may then refer to them).
         """
         votes: dict[str, Counter[str]] = {}
 
@@ -741,6 +840,11 @@ class _Attributor:
                 opening = False
             subjects = {n for _, n, subject in found if subject}
             previous_subject = subjects.pop() if len(subjects) == 1 else None
+        for person in people:  # a weak prior that the text's own evidence above overrides
+            words = name_tokens(person.name)
+            prior = gender_of(words[0]) if len(words) > 1 else None
+            if prior is not None:
+                vote(person.name, prior, 1)
         genders: dict[str, str] = {}
         for name, count in votes.items():
             if count["m"] > 2 * count["f"]:
