@@ -163,6 +163,14 @@ def test_bullets_are_parsed_whatever_the_style() -> None:
     assert parse_bullets("") == []
 
 
+def test_a_quotation_keeps_its_marks_and_a_quoted_point_loses_them() -> None:
+    raw = '- Rahman called the vote "the biggest investment in fifty years."\n- "The council approved the plan."'
+    assert parse_bullets(raw) == [
+        'Rahman called the vote "the biggest investment in fifty years."',
+        "The council approved the plan.",
+    ]
+
+
 def test_points_align_to_their_supporting_sentence(article: str) -> None:
     sentences = split_sentences(article)
     sources, support = align(PAGE_GROUNDED, sentences)

@@ -257,10 +257,19 @@ def parse_bullets(raw: str) -> list[str]:
         bullets = [s.text for s in split_sentences(prose)]
     out = []
     for bullet in bullets:
-        cleaned = _LABEL.sub("", _MARKUP.sub("", bullet).strip(), count=1).strip().strip('"“”')
+        cleaned = _unquoted(_LABEL.sub("", _MARKUP.sub("", bullet).strip(), count=1).strip())
         if len(tokenize_words(cleaned)) >= 3:
             out.append(cleaned)
     return out
+
+
+def _unquoted(bullet: str) -> str:
+    """`bullet` without the quotation marks a model sometimes wraps a whole point in; the closing mark of a
+    quotation the point ends with (`called it "the biggest investment in fifty years."`) stays."""
+    inner = bullet[1:-1]
+    if len(bullet) >= 2 and bullet[0] in '"“' and bullet[-1] in '"”' and not any(q in inner for q in '"“”'):
+        return inner.strip()
+    return bullet
 
 
 def align(point: str, sentences: Sequence[Sentence]) -> tuple[tuple[Sentence, ...], float]:
