@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from dbtest import postgres_url, reset_database
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from bot.articles.models import Article
 from bot.store import Store
@@ -116,6 +116,22 @@ def test_subscriptions_upsert_list_remove(store: Store) -> None:
     assert store.remove_subscription("slack", "C1") is True
     assert store.remove_subscription("slack", "C1") is False
     assert [s.platform for s in store.list_subscriptions()] == ["discord"]
+
+
+def test_a_subscribe_racing_another_for_the_same_channel_updates_its_row(store: Store) -> None:
+    """Both find no row and both insert: the second must not fail with the unique key, it updates."""
+    other = Store(store.engine.url.render_as_string(hide_password=False))
+
+    def the_other_subscribes_first(session: object, context: object, instances: object) -> None:
+        other.add_subscription("slack", "C9", "07:00", "UTC", workspace_id="T1")
+
+    event.listen(store._sessions, "before_flush", the_other_subscribes_first, once=True)
+    try:
+        sub = store.add_subscription("slack", "C9", "09:30", "Europe/Paris", workspace_id="T1", created_by="U2")
+    finally:
+        other.close()
+    assert (sub.time, sub.timezone, sub.created_by) == ("09:30", "Europe/Paris", "U2")
+    assert [(s.channel_id, s.time) for s in store.list_subscriptions("slack")] == [("C9", "09:30")]
 
 
 def test_http_validators_round_trip(store: Store) -> None:

@@ -422,18 +422,27 @@ class Store:
 
     def add_subscription(self, platform: str, channel_id: str, time: str, timezone: str, *,
                          workspace_id: str | None = None, created_by: str | None = None) -> Subscription:
-        """Create or update the channel's subscription (one per channel)."""
-        with self.session() as s:
-            row = s.scalar(select(SubscriptionRow).where(
-                SubscriptionRow.platform == platform, SubscriptionRow.channel_id == channel_id))
-            if row is None:
-                row = SubscriptionRow(platform=platform, channel_id=channel_id, created_at=utcnow())
-                s.add(row)
-            row.time, row.timezone, row.active = time, timezone, True
-            row.workspace_id = workspace_id or row.workspace_id
-            row.created_by = created_by or row.created_by
-            s.flush()
-            return _to_subscription(row)
+        """Create or update the channel's subscription (one per channel).
+
+        Two subscribes for one channel at the same moment (a double submit, two bot processes) both find
+        no row and both insert; the loser's unique-key error means the row now exists, so it updates it.
+        """
+        for _attempt in range(2):
+            try:
+                with self.session() as s:
+                    row = s.scalar(select(SubscriptionRow).where(
+                        SubscriptionRow.platform == platform, SubscriptionRow.channel_id == channel_id))
+                    if row is None:
+                        row = SubscriptionRow(platform=platform, channel_id=channel_id, created_at=utcnow())
+                        s.add(row)
+                    row.time, row.timezone, row.active = time, timezone, True
+                    row.workspace_id = workspace_id or row.workspace_id
+                    row.created_by = created_by or row.created_by
+                    s.flush()
+                    return _to_subscription(row)
+            except IntegrityError:
+                log.info("subscription for %s %s created concurrently; updating it", platform, channel_id)
+        raise RuntimeError("could not store the subscription")  # pragma: no cover - two conflicts in a row
 
     def remove_subscription(self, platform: str, channel_id: str) -> bool:
         with self.session() as s:
