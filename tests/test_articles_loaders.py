@@ -290,6 +290,11 @@ def test_legacy_encodings_still_decode() -> None:
     assert decode_text(greek.encode("cp1253")) == greek
 
 
+def test_short_french_in_cp1252_is_not_read_as_another_latin_charset() -> None:
+    french = "Le ministre a été très clair : « Nous irons jusqu'au bout », a-t-il dit après le vote."
+    assert decode_text(french.encode("cp1252")) == french
+
+
 def test_invalid_utf8_file_is_not_stored(tmp_path: Path, settings: Settings) -> None:
     path = tmp_path / "bad.txt"
     path.write_bytes(b"\xff\xfe\xc3\x28")

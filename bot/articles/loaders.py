@@ -187,8 +187,14 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
     candidates: list[str] = []
     if declared:
         candidates.append(declared)
-    best = charset_normalizer.from_bytes(data[:1_000_000]).best()
+    matches = charset_normalizer.from_bytes(data[:1_000_000])
+    best = matches.best()
     if best is not None and best.encoding:
+        # On short Western text the detector's pick among equally clean single-byte decodings is close to a
+        # coin toss (French read as Estonian ISO-8859-10 or Central European cp1250: "è" becomes "č"). On a
+        # tie cp1252 goes first: the commonest legacy charset on the web, and what browsers read "latin-1" as.
+        if any(m.encoding == "cp1252" and m.chaos <= best.chaos for m in matches):
+            candidates.append("cp1252")
         candidates.append(best.encoding)
     candidates.append("cp1252")
     for encoding in dict.fromkeys(candidates):
