@@ -18,6 +18,7 @@ from bot.briefing.intake import intake
 from bot.briefing.models import Digest, FigureAnswer, Link, Notice, Reply, StoryBrief
 from bot.briefing.summaries import SummaryModel
 from bot.commands import FEED_KINDS, USAGE, BriefRequest, CommandError, Requester, parse_brief
+from bot.delivery import SCHEDULED_PLATFORMS
 from bot.follows.service import FollowCommands
 from bot.settings import Settings
 from bot.sources.service import SourcesService
@@ -304,6 +305,11 @@ class BriefingService:
             log.info("refused %s by %s/%s: not a manager", request.kind, requester.platform, requester.user_id)
             return Notice("Only server or workspace managers can change daily briefings.", ok=False)
         channel = request.channel or requester.channel_id
+        if request.kind == "subscribe" and requester.platform not in SCHEDULED_PLATFORMS:
+            # Only `briefbot run` posts scheduled digests, to Discord and Slack; a terminal subscription would
+            # be stored, listed and never delivered.
+            return Notice("Daily briefings are posted to Discord and Slack channels by `briefbot run`. In the "
+                          "terminal, `briefbot digest --since DATE` shows what is new.", ok=False)
         if request.kind == "unsubscribe":
             if self.store.remove_subscription(requester.platform, channel):
                 return Notice(f"Daily briefing for <#{channel}> stopped.")
