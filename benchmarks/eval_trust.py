@@ -8,7 +8,9 @@ The labelled set holds two kinds of rows (one JSON object a line):
 
 * ``{"kind": "article", "id", "title", "text"}`` -- a self-written short article (attribution traps);
 * ``{"kind": "point", "id", "article", "point", "sources": [[start, end], ...], "label", "reason"}`` with
-  ``label`` one of faithful / distorted / unsupported. ``article`` names an article row, or a record of
+  ``label`` one of faithful / distorted / unsupported, and ``"split": "heldout"`` on the points labelled
+  blind after the checks were written (the model's raw points on 13 unseen shared articles); the others
+  are the development split the checks were tuned on, and figures are printed for each. ``article`` names an article row, or a record of
   a shared dev set as ``"cnndm_dev:<id>"`` / ``"bbc_politics_dev:<id>"``: its text is read at run time
   from ``--shared`` (publishers' text never enters the repository); such rows are skipped, and counted,
   when the shared data is absent.
@@ -183,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"labels: {dict(by_label)}")
     print(f"flagged (distorted or unsupported): precision {precision:.1%} ({tp}/{tp + fp}), "
           f"recall {recall:.1%} ({tp}/{tp + fn}); faithful points flagged: {fp}/{fp + tn}")
+    for split in sorted({p.get("split", "dev") for p in points}):
+        members = [i for i, p in enumerate(points) if p.get("split", "dev") == split]
+        print(f"  {split} split, {len(members)} points: "
+              f"{scores([rule_flags[i] for i in members], [points[i]['label'] != 'faithful' for i in members])}")
     for label in sorted(by_label):
         print(f"  {label:<12} flagged {flagged_by_label[label]}/{by_label[label]}")
     for check in sorted(by_check):

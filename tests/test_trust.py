@@ -67,6 +67,34 @@ def test_attribution_found_with_source_and_stance() -> None:
     assert attribution_of(sentence("The city council")) is None
 
 
+@pytest.mark.parametrize(("point", "attributed"), [
+    ("The watchdog said member states are failing to report fraud.", True),
+    ("Member states are failing to report fraud, according to the watchdog.", True),
+    ("Officials hope the talks will resume.", True),
+    ("A leaked memo questions the alliance.", True),
+    ("The minister reportedly resigned.", True),
+    ('"We will not back down on this," the union leader told members.', True),
+    ("Member states are failing to report fraud and irregularities.", False),  # "report" reports nothing here
+    ("Spain's state of health is good.", False),  # "state" is a noun, not "stated"
+    ('The vote came at a time that was "fractured and uncertain" for the party.', False),  # a few quoted words
+])
+def test_a_point_keeps_an_attribution_only_with_a_cue_in_that_role(point: str, attributed: bool) -> None:
+    assert has_attribution(point) is attributed
+
+
+def test_a_source_claim_is_caught_when_the_point_only_shares_a_cue_word() -> None:
+    source = "Member states are failing to report fraud in EU funds, the public spending watchdog has said."
+    issues = meaning_issues("Member states are failing to report fraud in EU funds.", [source])
+    assert [i.check for i in issues] == ["attribution"]
+
+
+def test_the_headline_counts_as_a_source_for_what_happened() -> None:
+    source = "The prime minister spoke to the president by telephone on Wednesday morning."
+    point = "Tony Blair congratulates George Bush on his win."
+    assert "action" in {i.check for i in meaning_issues(point, [source])}
+    assert meaning_issues(point, [source], title="Blair congratulates Bush on win") == []
+
+
 def test_bare_claim_is_rewritten_with_its_source() -> None:
     att = attribution_of(sentence('"I just hope'))
     assert att is not None
@@ -128,6 +156,27 @@ def test_meaning_check_catches_distortions(point: str, prefix: str, check: str) 
 )
 def test_meaning_check_keeps_faithful_points(point: str, prefix: str) -> None:
     assert check_point(point, [sentence(prefix)], article=HOTEL) == []
+
+
+def test_a_role_swap_through_a_relative_clause_is_caught() -> None:
+    """"X has been named as the man who will present Y ..." : the presenter is X, not the relative "who"."""
+    source = "Former striker Tom Reed has been named as the man who will present Ann Cole with her tenth title."
+    assert "roles" in {i.check for i in meaning_issues("Ann Cole will present Tom Reed with her tenth title.", [source])}
+    assert meaning_issues("Tom Reed will present Ann Cole with her tenth title.", [source]) == []
+
+
+@pytest.mark.parametrize("source", ["The ministry declined to comment on the letter.",
+                                    "The ministry refused to confirm the letter.",
+                                    "The ministry would not comment on the letter."])
+def test_a_no_comment_turned_into_a_confirmation_is_caught(source: str) -> None:
+    issues = meaning_issues("The ministry confirmed the letter.", [source])
+    assert "negation" in {i.check for i in issues}
+
+
+def test_a_no_comment_or_a_confirmation_the_source_makes_is_kept() -> None:
+    source = "The ministry declined to comment on the letter."
+    assert meaning_issues("The ministry declined to comment on the leaked letter.", [source]) == []
+    assert meaning_issues("The ministry confirmed the letter.", ["The ministry said the letter was genuine."]) == []
 
 
 # -- fewer false rejections ------------------------------------------------------------------------

@@ -28,7 +28,7 @@ REPORTING_VERBS = frozenset(
     """say tell claim allege believe hope think argue insist warn state suggest report estimate predict
     expect fear deny accuse write announce assert contend maintain reckon suspect admit acknowledge
     concede add explain note reveal complain promise pledge vow threaten urge predict speculate
-    testify confirm describe call""".split()
+    testify confirm describe call mention""".split()
 )
 # Verbs that mark a wish or opinion: the rewrite keeps them ("hopes"), never turns them into "said".
 STANCE_VERBS = frozenset("hope believe think fear expect suspect reckon want wish doubt".split())
@@ -42,6 +42,8 @@ CLAIM_NOUNS = frozenset(
 POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})
 PRONOUN_SOURCES = frozenset("he she they it i we you this that who".split())
 _QUOTE = re.compile(r"[\"“”]")
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+_ADVERB_CUES = frozenset({"reportedly", "allegedly", "purportedly", "supposedly"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
 
@@ -148,11 +150,25 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
 
 
 def has_attribution(point: str, doc: Any = None) -> bool:
-    """Whether `point` itself says whose claim it states (a cue word, "according to", or a quote)."""
+    """Whether `point` itself says whose claim it states: a reporting or stance verb with a subject ("X
+    said", "officials hope"), "according to", "reportedly", a claim noun ("the memo", "a study"), or a
+    quotation that is most of the point. A cue word in another role does not count: "failing to
+    report fraud" reports nothing, "Spain's state of health" states nothing, and three quoted words
+    inside a sentence ("a world that was "divided"") leave the rest of it a bare claim."""
     doc = doc if doc is not None else parse(point)
-    if _QUOTE.search(point):
+    quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(point))
+    if quoted >= len(point.strip()) / 2:
         return True
-    return any(cue_lemma(t) in POINT_CUES or t.lower_ in POINT_CUES for t in doc)
+    for t in doc:
+        if t.lower_ in _ADVERB_CUES or (t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"):
+            return True
+        if t.pos_ == "NOUN" and (t.lower_ in CLAIM_NOUNS or str(t.lemma_).lower() in CLAIM_NOUNS):
+            return True
+        if t.pos_ in {"VERB", "AUX"} and cue_lemma(t) in POINT_CUES and any(
+            c.dep_ in _SUBJECT_DEPS for c in t.children
+        ):
+            return True
+    return False
 
 
 def _lower_first(text: str, doc: Any) -> str:

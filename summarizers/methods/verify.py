@@ -97,7 +97,7 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
     bad = unsupported_terms(point, sources, context=article, title=title)
     if bad:
         return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
-    return meaning_issues(point, sources)
+    return meaning_issues(point, sources, title=title)
 
 
 def _content(doc: Any) -> set[str]:
@@ -153,7 +153,9 @@ def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
     agent: set[str] = set()
     others: set[str] = set()
     for c in verb.children:
-        if c.dep_ == "nsubj":
+        if c.dep_ == "nsubj" and c.tag_ in {"WP", "WDT"} and verb.dep_ == "relcl":
+            agent |= _antecedent_words(verb.head)
+        elif c.dep_ == "nsubj":
             agent |= _phrase_words(c)
         elif c.dep_ in {"dobj", "nsubjpass", "dative", "iobj"} and c.pos_ != "ADP":
             others |= _phrase_words(c)
@@ -166,6 +168,19 @@ def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
                 if g.dep_ == "pobj":
                     others |= _phrase_words(g)
     return agent, others
+
+
+def _antecedent_words(noun: Any) -> set[str]:
+    """Who a relative clause's "who"/"which" is: its noun, and the subject that noun describes when it
+    is a predicate ("Wright has been confirmed as the man who will present McCoy ...": the presenter is
+    Wright, so a point saying McCoy presents Wright swaps the roles)."""
+    words = _phrase_words(noun)
+    governor = noun.head.head if noun.dep_ == "pobj" and noun.head.lower_ == "as" else noun.head
+    if noun.dep_ == "attr" or governor is not noun.head:
+        for c in governor.children:
+            if c.dep_ in {"nsubj", "nsubjpass"}:
+                words |= _phrase_words(c)
+    return words
 
 
 def _phrase_words(tok: Any) -> set[str]:
@@ -198,8 +213,9 @@ def best_sentence(point_doc: Any, sources: Sequence[str]) -> tuple[Any, float] |
     return best
 
 
-def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
-    """How `point` departs from what its source sentences say (empty: no departure found)."""
+def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = None) -> list[Issue]:
+    """How `point` departs from what its source sentences say (empty: no departure found). The `title`
+    counts as a source for the point's action only: a headline says what happened, in its own verb."""
     pdoc = parse(point)
     found = best_sentence(pdoc, sources)
     if found is None:
@@ -244,14 +260,17 @@ def meaning_issues(point: str, sources: Sequence[str]) -> list[Issue]:
             issues.append(Issue("tense", f"says '{pv.text}' happened; the source says it will"))
     if point_negated and not source_negated and not pairs:
         issues.append(Issue("negation", "adds a negation its source does not have"))
-    action = _unsupported_action(pdoc, sources)
+    silent = _declined_to_speak(pdoc, sdoc)
+    if silent is not None:
+        issues.append(Issue("negation", f"says '{silent[0]}' where the source says '{silent[1]}'"))
+    action = _unsupported_action(pdoc, [*sources, title] if title else sources)
     if action is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
     return _unique(issues)
 
 
 # Verbs too general to carry the claim; reporting verbs are the attribution check's business.
-_LIGHT_VERBS = frozenset("be have do make get take give go come become remain seem include".split())
+_LIGHT_VERBS = frozenset("be have do make get take give go come become remain seem include use".split())
 
 
 def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
@@ -268,6 +287,18 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
         if not any(w.startswith(stem) or w == tok.lower_ for w in words):
             return str(tok.text)
     return None
+
+
+def _declined_to_speak(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
+    """(the point's cue, the source's) when the point has someone confirm, say or announce something and
+    every cue in its source is refused: "declined to comment", "would not confirm", "refused to say". A
+    no-comment turned into a confirmation keeps every name and passes all the word checks."""
+    spoken = [t for t in pdoc if t.pos_ == "VERB" and cue_lemma(t) in REPORTING_VERBS and not _negated(t)]
+    cues = [t for t in sdoc if t.pos_ == "VERB" and (cue_lemma(t) in REPORTING_VERBS or t.lemma_ == "comment")]
+    if not spoken or not cues or not all(_negated(t) for t in cues):
+        return None
+    refusal = cues[0].head if cues[0].head.lemma_.lower() in NEGATING_VERBS else cues[0]
+    return str(spoken[0].text), " ".join(t.text for t in refusal.subtree if t.i <= cues[0].i)
 
 
 def _attribution_covering(pdoc: Any, sources: Sequence[str]) -> Attribution | None:
