@@ -11,12 +11,12 @@ something else on another day has to look much more alike to join.
 Sentence embeddings (bot.stories.embedding) are a second signal, used only where the words fall short for
 a reason that has nothing to do with the event: the gap in hours. Another outlet's rewrite published the
 next morning shares fewer words than a same-day one and pays the gap penalty besides; when the story's
-mean embedding is close to the article's (`EMBED_JOIN`), the gap is under `EMBED_MAX_GAP` and neither text
-names a different day, the gap penalty is waived, so the article joins on the same-day threshold. The
-embedding never admits an article on its own: the lexical score must still reach that threshold and
-share an anchor (a name, a number, a headline word), because embeddings put the same person's next,
-different move just as close (measured on benchmarks/data/stories_labelled.jsonl: distractors reach
-cosine 0.83, rewrites 0.59-0.83).
+mean embedding is close to the article's (`EMBED_JOIN`), the article is within `EMBED_MAX_GAP` of the
+story's first article and neither text names a different day, the gap penalty is waived, so the article
+joins on the same-day threshold. The embedding never admits an article on its own: the lexical score
+must still reach that threshold and share an anchor (a name, a number, a headline word), because
+embeddings put the same person's next, different move just as close (measured on
+benchmarks/data/stories_labelled.jsonl: distractors reach cosine 0.80, rewrites go down to 0.49). What keeps the next day's move apart is time, counted from the event's first article.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ SIGNATURE_TERMS = 80  # terms kept per story signature (by summed weight)
 QUERY_TERMS = 12  # an article's rarest-weighted terms used to look up candidate stories
 MAX_CANDIDATES = 40  # candidate stories scored per placement, most shared query terms first
 COMMON_SHARE = 0.05  # in a large index, terms in more than this share of stories do not find candidates
-EMBED_JOIN = 0.70  # embedding cosine (article vs story mean) at which the gap penalty is waived
-EMBED_MAX_GAP = 1.0  # days: beyond one news cycle the embedding does not vouch for a pair
+EMBED_JOIN = 0.60  # embedding cosine (article vs story mean) at which the gap penalty is waived
+EMBED_MAX_GAP = 1.0  # days after the story's first article: beyond one news cycle the embedding vouches for nothing
 
 
 @dataclass(slots=True)
@@ -120,14 +120,13 @@ class StorySignature:
         return sig
 
     def gap_days(self, when: datetime | None) -> float:
-        """Days between `when` and the story's date range (0 inside it or when a date is unknown)."""
-        if when is None or self.first is None or self.last is None:
+        """Days between `when` and the story's first article (0 when a date is unknown). Counted from the
+        first, not the latest, article: a story is an event, and each rewrite that joins a day later
+        must not move the event along with it, or the next day's follow-up (nine hours after the third
+        outlet's rewrite, a day and a half after the event) would pay the penalty of nine hours."""
+        if when is None or self.first is None:
             return 0.0
-        if when < self.first:
-            return (self.first - when).total_seconds() / 86400
-        if when > self.last:
-            return (when - self.last).total_seconds() / 86400
-        return 0.0
+        return abs((when - self.first).total_seconds()) / 86400
 
 
 @dataclass(frozen=True, slots=True)
