@@ -16,7 +16,8 @@ story's first article and neither text names a different day, the gap penalty is
 joins on the same-day threshold. The embedding never admits an article on its own: the lexical score
 must still reach that threshold and share an anchor (a name, a number, a headline word), because
 embeddings put the same person's next, different move just as close (measured on
-benchmarks/data/stories_labelled.jsonl: distractors reach cosine 0.80, rewrites go down to 0.49). What keeps the next day's move apart is time, counted from the event's first article.
+benchmarks/data/stories_labelled.jsonl: distractors reach cosine 0.80, rewrites go down to 0.49). What
+keeps the next day's move apart is time, counted from the event's first article.
 """
 
 from __future__ import annotations
