@@ -245,6 +245,34 @@ def test_headline_is_taken_from_the_first_line(article: str) -> None:
     assert model.prompts[0].startswith(f"{INSTRUCTION}\n\nTitle: Harlan and Voss clash over water rights")
 
 
+def test_headline_skips_site_chrome_above_it() -> None:
+    """A saved page may open with the site's chrome ("Jobs by CareerFinder"); the headline is the first
+    opening line whose words the body repeats."""
+    page = clean_text((FIXTURE.parent / "aggregated.txt").read_text(encoding="utf-8"))
+    assert headline(page) == "Senate approves stopgap spending bill hours before deadline"
+    # No line the body repeats: the first line is still taken when it is headline-shaped.
+    assert headline("Senate passes budget\n\nLawmakers voted late on Friday.") == "Senate passes budget"
+    assert headline("Jobs by CareerFinder\n\nSenate passes budget\n\nLawmakers voted.") == "Jobs by CareerFinder"
+
+
+def test_a_long_page_puts_its_retold_events_before_the_background() -> None:
+    """On a long page the model reads the events the reports on it retell, not only the opening essay."""
+    background = " ".join(f"Water law in the valley has a long history, chapter {n} of which is told here."
+                          for n in range(1, 40))
+    page = (
+        "Reyes and Holt clash over water rights in live radio debate\n\n"
+        f"{background}\n\nThe radio debate started 40 minutes late after a power cut at the station.\n\n"
+        f"{background}\n\nReyes accused Holt of draining the reservoir to help his donors.\n\n"
+        "Listeners heard Reyes accuse the governor of draining the reservoir to help donors.\n\n"
+        "The station blamed a power cut for the late start of the debate, 40 minutes after its slot.\n\n"
+        f"{background}"
+    )
+    model = CannedModel("- The debate started late.")
+    three_things(page, model=model)  # type: ignore[arg-type]
+    context = model.prompts[0].split("Article:\n", 1)[1]
+    assert "started 40 minutes late" in context and "accused Holt of draining the reservoir" in context
+
+
 def test_all_invented_points_fall_back_and_do_not_credit_the_model(article: str) -> None:
     model = CannedModel(
         "- Barack Obama hosted the talk.\n- Joe Biden bought X for $1 billion.\n- Nancy Pelosi joined."

@@ -36,6 +36,7 @@ from difflib import SequenceMatcher
 from summarizers.methods import model_check as second_look
 from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
 from summarizers.methods.attribution import Attribution, attribute
+from summarizers.methods.events import event_sentences
 from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
 from summarizers.methods.verify import Issue, check_point, content_words
 from summarizers.runtime.base import deadline_after, remaining
@@ -131,17 +132,38 @@ def three_things(
 # -- extractive ------------------------------------------------------------------------------------
 
 
+HEADLINE_LINES = 4  # short lines before the body among which the headline is looked for
+
+
 def headline(text: str) -> str | None:
-    """The text's first line when it reads like a headline (short, no final punctuation), else None.
+    """The text's headline: among its opening short lines (before the first sentence), the first that
+    reads like a headline (3-20 words, no final punctuation) and whose words the body repeats; failing
+    that, the first headline-shaped line; None when the text does not open with one.
 
     Pasted articles and files usually start with their headline; it helps the ranker (title overlap)
-    and tells the model what the story is about.
+    and tells the model what the story is about. A page saved from the web may open with site chrome
+    instead ("Jobs by JobLookup" above "Trump and Musk discuss 2024 election ..."): a headline
+    announces the story, so most of its words come back in the text, and chrome's do not.
     """
-    first = text.strip().split("\n", 1)[0].strip()
-    words = tokenize_words(first)
-    if 3 <= len(words) <= 20 and not _TERMINAL.search(first) and "\n\n" in text.strip():
-        return first
-    return None
+    stripped = text.strip()
+    if "\n\n" not in stripped:
+        return None
+    opening: list[str] = []
+    for line in (ln.strip() for ln in stripped.split("\n")):
+        if not line:
+            continue
+        if _TERMINAL.search(line) or len(tokenize_words(line)) > 20 or len(opening) == HEADLINE_LINES:
+            break
+        opening.append(line)
+    shaped = [line for line in opening if 3 <= len(tokenize_words(line)) <= 20]
+    if not shaped:
+        return None
+    body = content_words(stripped[stripped.find(opening[-1]) + len(opening[-1]):])
+    for line in shaped:
+        words = content_words(line)
+        if words and len(words & body) >= len(words) / 2:
+            return line
+    return shaped[0] if shaped[0] == opening[0] else None
 
 
 def usable_sentences(text: str, title: str | None) -> list[Sentence]:
@@ -217,6 +239,10 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
             sorted(by_position[i : i + size], key=lambda c: rank[c.sentence])
             for i in range(0, len(by_position), size)
         ]
+        if title:  # a page this long is often several reports pasted together: their events first
+            found = event_sentences([c.sentence.text for c in candidates], [c.words for c in candidates], title,
+                                    content_words(title))
+            order += [candidates[i] for i in found]
         order += [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]
     chosen: list[Sentence] = []
     used = 0
