@@ -171,6 +171,14 @@ def test_a_quotation_keeps_its_marks_and_a_quoted_point_loses_them() -> None:
     ]
 
 
+def test_spaced_initials_are_closed_up() -> None:
+    """The model writes "U. S." for "U.S.": the point should read as the article does (and copy it)."""
+    assert parse_bullets("- Trump promised the largest deportation in U. S. history.\n- The U. N. met.") == [
+        "Trump promised the largest deportation in U.S. history.",
+        "The U.N. met.",
+    ]
+
+
 def test_points_align_to_their_supporting_sentence(article: str) -> None:
     sentences = split_sentences(article)
     sources, support = align(PAGE_GROUNDED, sentences)

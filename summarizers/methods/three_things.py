@@ -69,6 +69,8 @@ _BULLET = re.compile(  # one or more markers: "- ", "1. ", "- - " (small models 
 )
 _LABEL = re.compile(r"^[^.!?:]{1,60}:\s+(?=\S)")  # "Technical glitches: The talk began late."
 _MARKUP = re.compile(r"\*\*|__|`")
+# The small model writes "U. S." for the article's "U.S." (its tokenizer splits the initials).
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
@@ -284,6 +286,7 @@ def parse_bullets(raw: str) -> list[str]:
     out = []
     for bullet in bullets:
         cleaned = _unquoted(_LABEL.sub("", _MARKUP.sub("", bullet).strip(), count=1).strip())
+        cleaned = _SPACED_INITIALS.sub(r"\1.", cleaned)
         if len(tokenize_words(cleaned)) >= 3:
             out.append(cleaned)
     return out
