@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.samples import SAMPLES
 from bot.settings import Settings
 from bot.store import Store
 from summarizers.types import (
+    CheckResult,
     Citation,
     Point,
     Sentence,
@@ -85,6 +87,23 @@ def test_the_model_check_setting_reaches_three_things_and_is_cached_apart(
     monkeypatch.setenv("BRIEFBOT_MODEL_CHECK", "true")
     BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
     assert seen == [False, True] and len(calls) == 2  # not served the unchecked result from the cache
+
+
+def test_a_skipped_model_check_is_not_cached_as_checked(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's own check gave no usable verdict: the points are the rules' alone, so a later checked
+    request asks again, while an unchecked one may reuse them."""
+    calls = counting_three_things(monkeypatch, fallback=None)
+    inner = service_module.three_things
+    skipped = CheckResult("", "model", "model check timed out: rule checks only", "skipped")
+    monkeypatch.setattr(service_module, "three_things",
+                        lambda text, **kw: replace(inner(text), checks=(skipped,)))
+    monkeypatch.setenv("BRIEFBOT_MODEL_CHECK", "true")
+    BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
+    BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
+    assert len(calls) == 2  # asked again: the checked key was not filled
+    monkeypatch.setenv("BRIEFBOT_MODEL_CHECK", "false")
+    BriefingService(store, Settings(), model=NamedModel()).digest(limit=1)  # type: ignore[arg-type]
+    assert len(calls) == 2  # the unchecked request is served the rule-checked points
 
 
 def test_a_timed_out_model_is_asked_again_next_time(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,8 +87,11 @@ class BriefingService:
             self._loader.record()
         # Cache under this model's key even when grounding replaced every model point (asking again would
         # give the same answer), but not after a timeout or error: those may pass, so a later request
-        # tries the model again while the extractive result is kept under its own key.
+        # tries the model again while the extractive result is kept under its own key. A model check that
+        # gave no usable answer leaves rule-checked points: they are the unchecked result, not the checked.
         cache_model = key[2] if result.fallback is None else EXTRACTIVE
+        if model is not None and result.fallback is None and any(c.action == "skipped" for c in result.checks):
+            cache_model = model.name
         self.store.put_summary(article.content_hash, "three-things", cache_model, result.as_dict(),
                                article_id=article.id)
         return result
