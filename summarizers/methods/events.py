@@ -32,6 +32,7 @@ _QUOTE_OPENERS = ('"', "“", "‘", "'", "«")
 SAME_EVENT_WORDS = 3  # shared words (beyond the headline's) that make two event sentences one event
 MIN_SHARED = 2  # words a sentence must share with another for that one to count as retelling it
 SUBJECT_WINDOW = 8  # words at the start of a sentence where its subject is looked for before parsing
+MAX_PARSED = 120  # sentences parsed at most (~5 ms each on one core), in the order given
 
 
 def reports_event(sentence: str, headline_words: frozenset[str], headline_years: frozenset[str]) -> bool:
@@ -54,7 +55,7 @@ def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title
                     title_words: frozenset[str]) -> list[int]:
     """Indexes into `texts` of the event sentences, the most retold first, one per event.
 
-    `words` are the sentences' content words and `title_words` the headline's (as
+    `texts` come best-ranked first, so that on a very long page the parse budget goes to those; `words` are the sentences' content words and `title_words` the headline's (as
     `summarizers.methods.verify.content_words` gives them)."""
     if not title_words:
         return []
@@ -62,10 +63,16 @@ def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title
     df = Counter(w for ws in words for w in ws)
     idf = {w: math.log(len(words) / n) for w, n in df.items()}
     scored = []
+    parsed = 0
     for i, text in enumerate(texts):
         opening = {stem_word(w) for w in tokenize_words(text)[:SUBJECT_WINDOW]}
-        if not opening & title_words or not reports_event(text, title_words, years):
+        if not opening & title_words:
             continue  # the cheap test first: a subject the headline names comes early in the sentence
+        parsed += 1
+        if parsed > MAX_PARSED:
+            break  # a live blog of a thousand sentences: the first (best-ranked) ones are enough
+        if not reports_event(text, title_words, years):
+            continue
         own = words[i] - title_words
         retold = sum(sum(idf[w] for w in own & other) for j, other in enumerate(words)
                      if j != i and len(own & other) >= MIN_SHARED)
