@@ -138,6 +138,18 @@ class Placement:
     score: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A story an article could join: its lexical cosine, the gap in days from the story's first article,
+    whether the texts name different days, and the cosine the rule asks for on the same day."""
+
+    signature: StorySignature
+    score: float
+    gap: float
+    other_day: bool
+    needed: float
+
+
 class StoryIndex:
     """Story signatures in memory with an inverted index from term to stories. Not thread-safe: the
     store serialises placements."""
@@ -211,13 +223,27 @@ class StoryIndex:
     def place(self, features: ArticleFeatures, embedding: np.ndarray | None = None) -> Placement:
         """The story this article reports, or `Placement(None)` when it starts a new one. `embedding` (the
         article's unit vector, optional) can waive the gap penalty for a story close in meaning."""
+        best = Placement(None)
+        best_margin = 0.0
+        for cand in self.candidates(features):
+            sig, gap, score, needed = cand.signature, cand.gap, cand.score, cand.needed
+            margin = score - needed - self.gap_penalty * gap  # ranks candidates, gap included
+            # Admitted on the words, or on the same-day bar when the embedding vouches for the gap.
+            admitted = margin >= 0 or (score >= needed and self._vouched(embedding, sig, gap, cand.other_day))
+            if admitted and (best.story_id is None or margin > best_margin):
+                best, best_margin = Placement(sig.story_id, score), margin
+        return best
+
+    def candidates(self, features: ArticleFeatures) -> list[Candidate]:
+        """The stories an article could join, each with its lexical score: those that share one of its
+        rarest terms, lie within `window` of it and share an anchor (a name, a number, a headline word)."""
         if not features.terms or not self._stories:
-            return Placement(None)
+            return []
         self._refresh_idf()
         weighted = {t: w * self.idf(t) for t, w in features.terms.items()}
         norm = math.sqrt(sum(v * v for v in weighted.values()))
         if norm == 0:
-            return Placement(None)
+            return []
         common = len(self._stories) * COMMON_SHARE if len(self._stories) > 1000 else math.inf
         hits: dict[int, int] = {}
         for term, _ in heapq.nlargest(QUERY_TERMS, weighted.items(), key=lambda kv: kv[1]):
@@ -229,8 +255,7 @@ class StoryIndex:
         # With few stories stored, IDF cannot tell a generic word ("Senate", "vote") from a telling one,
         # so a young index asks for more similarity, fading out by SMALL_INDEX stories.
         young = SMALL_INDEX_EXTRA * max(0.0, 1.0 - len(self._stories) / SMALL_INDEX)
-        best = Placement(None)
-        best_margin = 0.0
+        out = []
         for sid in heapq.nlargest(MAX_CANDIDATES, hits, key=lambda k: (hits[k], k)):
             sig = self._stories[sid]
             gap = sig.gap_days(features.when)
@@ -238,17 +263,12 @@ class StoryIndex:
                 continue
             if features.anchors and not any(t in sig.terms for t in features.anchors):
                 continue
-            score = self._cosine(weighted, norm, sig)
             needed = self.threshold + young
             other_day = bool(features.days and sig.days and not features.days & sig.days)
             if other_day:
                 needed += self.day_conflict  # the text says it happened on another day
-            margin = score - needed - self.gap_penalty * gap  # ranks candidates, gap included
-            # Admitted on the words, or on the same-day bar when the embedding vouches for the gap.
-            admitted = margin >= 0 or (score >= needed and self._vouched(embedding, sig, gap, other_day))
-            if admitted and (best.story_id is None or margin > best_margin):
-                best, best_margin = Placement(sid, score), margin
-        return best
+            out.append(Candidate(sig, self._cosine(weighted, norm, sig), gap, other_day, needed))
+        return out
 
     @staticmethod
     def _vouched(embedding: np.ndarray | None, sig: StorySignature, gap: float, other_day: bool) -> bool:
