@@ -297,6 +297,15 @@ def test_a_close_embedding_admits_a_next_morning_rewrite() -> None:
     assert index.place(article, _unit(1.0, 0.3)).story_id == 1  # close in meaning: joins
 
 
+def test_a_story_without_a_vector_is_judged_on_the_words() -> None:
+    """Stories stored before embeddings (or by a process without the model) have no mean vector: the
+    lexical rule decides for them even when the article has one."""
+    index, article = _margin_index()
+    assert index.place(article, _unit(1.0, 0.3)).story_id is None  # words fall short of bar + gap penalty
+    same_day = replace(article, when=MON + timedelta(hours=2))
+    assert index.place(same_day, _unit(1.0, 0.3)).story_id == 1  # same words, same day: the bar alone
+
+
 def test_the_embedding_never_overrides_another_day_or_a_long_gap() -> None:
     index, article = _margin_index()
     sig = index.signature(1)
