@@ -88,6 +88,14 @@ def test_a_source_claim_is_caught_when_the_point_only_shares_a_cue_word() -> Non
     assert [i.check for i in issues] == ["attribution"]
 
 
+def test_first_person_words_without_a_speaker_are_someones_words() -> None:
+    source = '"The casinos will follow British rules and we will not allow any tricks," the minister told the paper.'
+    issues = meaning_issues("The casinos will follow British rules and we will not allow any tricks.", [source])
+    assert "attribution" in {i.check for i in issues}
+    assert meaning_issues('"We will not allow any tricks," the minister said.', [source]) == []
+    assert meaning_issues("The minister said we will not allow any tricks.", [source]) == []
+
+
 def test_the_headline_counts_as_a_source_for_what_happened() -> None:
     source = "The prime minister spoke to the president by telephone on Wednesday morning."
     point = "Tony Blair congratulates George Bush on his win."

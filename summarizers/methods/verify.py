@@ -233,6 +233,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
                 f"states as fact what {attribution.source} {attribution.cue}",
                 attribution,
             ))
+    if (speaker := _first_person(pdoc)) is not None:
+        issues.append(Issue("attribution", f"says '{speaker}' without saying who is speaking"))
 
     point_verbs = {_lemma(v): v for v in _verbs(pdoc)}
     pairs = [(point_verbs[_lemma(v)], v) for v in _verbs(sdoc) if _lemma(v) in point_verbs]
@@ -285,6 +287,27 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
             continue
         stem = lemma[: max(4, min(len(lemma), 5))]
         if not any(w.startswith(stem) or w == tok.lower_ for w in words):
+            return str(tok.text)
+    return None
+
+
+_FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our", "ours", "myself", "ourselves"})
+
+
+def _first_person(pdoc: Any) -> str | None:
+    """A first-person word outside quotation marks in a point no one says: a summary speaks of people, so
+    "we'll simply not allow any tricks" is someone's words copied without their name ("according to
+    British rules" in the same point attributes nothing). With a speaker ("Jowell said we ...") it is
+    reported speech."""
+    if any(cue_lemma(t) in REPORTING_VERBS and any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children)
+           for t in pdoc if t.pos_ in {"VERB", "AUX"}):
+        return None
+    quoted = False
+    for tok in pdoc:
+        if tok.text in {'"', "“", "”"}:
+            quoted = tok.text != "”" and not quoted
+            continue
+        if not quoted and tok.lower_ in _FIRST_PERSON and tok.pos_ == "PRON":
             return str(tok.text)
     return None
 
