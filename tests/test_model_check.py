@@ -45,7 +45,7 @@ class ChattyModel:
         return len(text.split())
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, timeout_s: float | None = None,
-                 system: str | None = None) -> list[str]:
+                 system: str | None = None, stop_when: object = None) -> list[str]:
         return [ANSWER]
 
     def chat(self, turns: Sequence[Turn], *, max_new_tokens: int, timeout_s: float | None = None,

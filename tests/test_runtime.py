@@ -91,6 +91,22 @@ def test_llamacpp_stops_at_the_deadline(smol: loader.TextModel) -> None:
 
 
 @needs_llama
+def test_llamacpp_stops_when_the_caller_has_enough(smol: loader.TextModel) -> None:
+    """`stop_when` ends the stream: the text returned is the prefix that satisfied it, tokens are saved."""
+    prompt = ["Write a long list of twenty animals, one per line, each starting with '- '."]
+    full = smol.generate(prompt, max_new_tokens=80)[0]
+    seen: list[str] = []
+
+    def enough(text: str) -> bool:
+        seen.append(text)
+        return text.count("\n") >= 2
+
+    short = smol.generate(prompt, max_new_tokens=80, stop_when=enough)[0]
+    assert full.startswith(short) and len(short) < len(full) and short == seen[-1].strip()
+    assert seen[-1].count("\n") == 2 and smol.last_call.new_tokens == len(seen) < 80
+
+
+@needs_llama
 def test_llamacpp_serves_concurrent_callers_one_at_a_time(smol: loader.TextModel) -> None:
     results: list[list[str]] = []
     errors: list[BaseException] = []

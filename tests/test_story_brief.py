@@ -167,7 +167,7 @@ class CannedModel:
         return len(text.split())
 
     def generate(self, prompts: Sequence[str], *, max_new_tokens: int, timeout_s: float | None = None,
-                 system: str | None = None) -> list[str]:
+                 system: str | None = None, stop_when: object = None) -> list[str]:
         self.prompts.extend(prompts)
         self.system = system
         if isinstance(self.answer, Exception):

@@ -5,7 +5,7 @@ timeouts, errors) and with a tiny real model."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,12 @@ from summarizers.methods.abstractive import GenerationTimeout, load_model
 from summarizers.methods.grounding import number_mentions, unsupported_terms
 from summarizers.methods.three_things import (
     CONTEXT_TOKENS,
+    COUNT,
     INSTRUCTION,
+    SPARE,
     SYSTEM,
     align,
+    bullets_written,
     content_words,
     headline,
     overlapping_points,
@@ -75,11 +78,16 @@ class CannedModel:
         max_new_tokens: int,
         timeout_s: float | None = None,
         system: str | None = None,
+        stop_when: Callable[[str], bool] | None = None,
     ) -> list[str]:
         self.prompts.extend(prompts)
         self.system = system
         if isinstance(self.answer, Exception):
             raise self.answer
+        # Stream the answer as llama.cpp does, a few characters at a time, and stop where it would.
+        for end in range(1, len(self.answer) + 1):
+            if stop_when is not None and stop_when(self.answer[:end]):
+                return [self.answer[:end].strip()]
         return [self.answer]
 
 
@@ -226,6 +234,25 @@ def test_hallucinated_and_repeated_points_are_replaced(
     assert not any("Whitfield" in p.text for p in result.points)
     assert_well_formed(result, article)
     assert "Whitfield" in caplog.text and "repeats an earlier point" in caplog.text
+
+
+def test_a_rejected_point_is_replaced_by_the_models_next_bullet_and_the_rest_is_not_read(article: str) -> None:
+    """One spare bullet stands in for a rejected one before an extractive sentence does; the model is
+    stopped once it starts the bullet after the spare (a small model asked for three writes eight)."""
+    extra = "Voss and Harlan debated for 90 minutes on the radio."
+    answer = f"- {PAGE_INVENTED}\n- {PAGE_GROUNDED}\n- {PAGE_REPEAT}\n- {extra}\n- Never read.\n- Nor this."
+    model = CannedModel(answer)
+    result = three_things(article, model=model)  # type: ignore[arg-type]
+    written = [p.text for p in result.points if p.method == "abstractive"]
+    assert PAGE_GROUNDED in written and PAGE_INVENTED not in written
+    checked = {c.text for c in result.checks}
+    assert PAGE_INVENTED in checked and PAGE_REPEAT in checked
+    assert extra in checked or extra in written  # two rejected: the spare fourth bullet was read
+    assert not any("Never read" in t for t in checked) and len(result.points) == 3
+    assert_well_formed(result, article)
+    # Without the stop the answer would have six bullets; the spare was the fourth, the fifth never began.
+    stop = bullets_written(COUNT + SPARE)
+    assert stop(answer) and not stop(answer[: answer.index("- Never")])
 
 
 def test_prompt_is_the_title_and_a_short_grounding_context(article: str) -> None:

@@ -47,7 +47,7 @@ class CannedModel:
 
     def generate(
         self, prompts: Sequence[str], *, max_new_tokens: int, timeout_s: float | None = None,
-        system: str | None = None,
+        system: str | None = None, stop_when: object = None,
     ) -> list[str]:
         return [self.answer for _ in prompts]
 

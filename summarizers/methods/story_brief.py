@@ -37,6 +37,7 @@ from summarizers.methods.abstractive import AbstractiveModel, GenerationTimeout
 from summarizers.methods.disagreements import SourceText, find_disagreements
 from summarizers.methods.three_things import (
     align,
+    bullets_written,
     content_words,
     headline,
     overlapping_points,
@@ -135,7 +136,8 @@ def brief_story(
     else:
         try:
             prompt = _prompt(model, articles[usable[0]], facts, len({links[i].outlet for i in usable}))
-            raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM)[0]
+            raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM,
+                                 stop_when=bullets_written(COUNT))[0]
         except GenerationTimeout as exc:
             log.warning("story brief: %s; using extractive points", exc)
             fallback = "timeout"

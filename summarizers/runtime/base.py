@@ -16,12 +16,14 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from summarizers.segment import split_sentences
 
 log = logging.getLogger(__name__)
+
+StopWhen = Callable[[str], bool]  # the answer so far -> whether the caller has all it needs
 
 MAX_NEW_TOKENS_CAP = 512  # hard ceiling whatever a caller asks: CPU time grows linearly with it
 INPUT_TOKEN_CAP = 2048  # prefill cost on CPU; a long article is chunked rather than fed whole
@@ -120,10 +122,14 @@ class TextModel(ABC):
         max_new_tokens: int,
         timeout_s: float | None = None,
         system: str | None = None,
+        stop_when: StopWhen | None = None,
     ) -> list[str]:
         """Greedy completions for `prompts`, in order; raises GenerationTimeout past `timeout_s`.
 
         Chat models get each prompt as the user turn (after `system`); seq2seq models ignore `system`.
+        `stop_when(text_so_far)` returning True ends a completion early: a small model asked for three
+        bullets often writes eight, and on a CPU every unwanted token costs ~60 ms. Backends that stream
+        (llama.cpp) stop there; the others return the whole answer, which the caller must cope with anyway.
         """
 
     def chat(

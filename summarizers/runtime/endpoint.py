@@ -31,6 +31,7 @@ from summarizers.runtime.base import (
     GenerationFailed,
     GenerationTimeout,
     ModelUnavailable,
+    StopWhen,
     TextModel,
     Turn,
     chat_messages,
@@ -85,6 +86,7 @@ class EndpointModel(TextModel):
         max_new_tokens: int,
         timeout_s: float | None = None,
         system: str | None = None,
+        stop_when: StopWhen | None = None,
     ) -> list[str]:
         prompts, new_tokens = self._check_request(prompts, max_new_tokens)
         deadline = deadline_after(timeout_s)

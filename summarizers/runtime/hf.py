@@ -36,6 +36,7 @@ from summarizers.runtime.base import (
     GenerationFailed,
     GenerationTimeout,
     ModelUnavailable,
+    StopWhen,
     TextModel,
     Turn,
     chat_messages,
@@ -124,6 +125,7 @@ class TransformersModel(TextModel):
         max_new_tokens: int,
         timeout_s: float | None = None,
         system: str | None = None,
+        stop_when: StopWhen | None = None,
     ) -> list[str]:
         """Greedy completions for `prompts`, in order; raises GenerationTimeout past `timeout_s`.
 

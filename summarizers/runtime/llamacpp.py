@@ -30,6 +30,7 @@ from typing import Any
 from summarizers.runtime.base import (
     GenerationTimeout,
     ModelUnavailable,
+    StopWhen,
     TextModel,
     Turn,
     chat_messages,
@@ -109,6 +110,7 @@ class LlamaCppModel(TextModel):
         max_new_tokens: int,
         timeout_s: float | None = None,
         system: str | None = None,
+        stop_when: StopWhen | None = None,
     ) -> list[str]:
         prompts, new_tokens = self._check_request(prompts, max_new_tokens)
         if not prompts:
@@ -120,7 +122,7 @@ class LlamaCppModel(TextModel):
             results, produced = [], 0
             for prompt in prompts:
                 messages = chat_messages([("user", self._fit(prompt, system))], system)
-                text, n = self._complete(messages, new_tokens, deadline, timeout_s)
+                text, n = self._complete(messages, new_tokens, deadline, timeout_s, stop_when)
                 results.append(text)
                 produced += n
             self.last_call.record(time.monotonic() - started, produced)
@@ -149,8 +151,9 @@ class LlamaCppModel(TextModel):
             self._lock.release()
 
     def _complete(self, messages: list[dict[str, str]], new_tokens: int, deadline: float | None,
-                  timeout_s: float | None) -> tuple[str, int]:
-        """One greedy chat completion, streamed so that the deadline is checked between tokens."""
+                  timeout_s: float | None, stop_when: StopWhen | None = None) -> tuple[str, int]:
+        """One greedy chat completion, streamed so that the deadline (and `stop_when`) is checked between
+        tokens."""
         try:
             stream = self._llama.create_chat_completion(
                 messages=messages, max_tokens=new_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
@@ -161,7 +164,7 @@ class LlamaCppModel(TextModel):
                 raise
             system, first, *rest = messages
             folded = {"role": "user", "content": f"{system['content']}\n\n{first['content']}"}
-            return self._complete([folded, *rest], new_tokens, deadline, timeout_s)
+            return self._complete([folded, *rest], new_tokens, deadline, timeout_s, stop_when)
         parts: list[str] = []
         count = 0
         for chunk in stream:
@@ -169,12 +172,20 @@ class LlamaCppModel(TextModel):
             if delta:
                 parts.append(delta)
                 count += 1
+                if stop_when is not None and stop_when("".join(parts)):
+                    _close(stream)
+                    break
             if deadline is not None and time.monotonic() >= deadline:
-                close = getattr(stream, "close", None)
-                if close is not None:
-                    close()
+                _close(stream)
                 raise GenerationTimeout(f"{self.name}: generation took longer than {timeout_s:g} s")
         return "".join(parts).strip(), count
+
+
+def _close(stream: Any) -> None:
+    """End a streamed completion early (llama-cpp-python's generator stops decoding when closed)."""
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()
 
 
 def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) -> LlamaCppModel:
