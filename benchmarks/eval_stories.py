@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/eval_stories.py [--no-shared] [--no-embeddings] [--background N] [--show-errors]
 
-Data: benchmarks/data/stories_labelled.jsonl (our own rewrites: 16 events told by two outlets each, and
-one distractor per event: the same person or affair on another day doing something else). When
+Data: benchmarks/data/stories_labelled.jsonl (our own rewrites: 51 events told by two or three outlets each,
+and one distractor per event: the same person or affair the same day, the next day or later, doing something
+else; benchmarks/data/README.md says which rows were written blind). The admission rule was fitted on this
+set: its honest figures are the cross-validated ones of benchmarks/fit_story_combiner.py. When
 ../shared/data/bbc_politics_dev.jsonl is present, the BBC originals the rewrites are based on join their
 events (dated two hours before the first rewrite), and `--background N` unrelated BBC politics articles,
 spread over the same weeks, are added as single-article events: they make the IDF realistic and can
