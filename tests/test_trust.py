@@ -96,6 +96,14 @@ def test_first_person_words_without_a_speaker_are_someones_words() -> None:
     assert meaning_issues("The minister said we will not allow any tricks.", [source]) == []
 
 
+def test_a_month_and_a_year_from_two_facts_are_not_one_date() -> None:
+    sources = ["He reached that milestone last June, when he overtook a rival who served between 1908 and 1915."]
+    issues = meaning_issues("He became the longest serving chancellor in June 1908.", sources)
+    assert "date" in {i.check for i in issues}
+    kept = ["The chancellor delivered his ninth budget on 16 March 2005, in June 2004 he had warned of cuts."]
+    assert "date" not in {i.check for i in meaning_issues("He warned of cuts in June 2004.", kept)}
+
+
 def test_the_headline_counts_as_a_source_for_what_happened() -> None:
     source = "The prime minister spoke to the president by telephone on Wednesday morning."
     point = "Tony Blair congratulates George Bush on his win."

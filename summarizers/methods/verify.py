@@ -12,7 +12,9 @@ the best-matching source sentence on a spaCy parse and reports what changed:
 * ``qualifier`` -- the source hedges the shared verb ("may", "could", "plans to", "by mistake",
   "allegedly", "expected to") and the point states it flat;
 * ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb);
-* ``tense`` -- the point says something will happen that the source says happened, or the reverse.
+* ``tense`` -- the point says something will happen that the source says happened, or the reverse;
+* ``date`` -- the point joins a month and a year that its sources give apart ("June 1908" from "last June"
+  and "between 1908 and 1915"): two facts merged into one.
 
 Deterministic on purpose: the same input always gets the same verdict, tests can pin behaviour, and its
 precision and recall are measured on the labelled set (benchmarks/eval_trust.py), not assumed.
@@ -21,6 +23,7 @@ precision and recall are measured on the labelled set (benchmarks/eval_trust.py)
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -265,6 +268,9 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     silent = _declined_to_speak(pdoc, sdoc)
     if silent is not None:
         issues.append(Issue("negation", f"says '{silent[0]}' where the source says '{silent[1]}'"))
+    composed = _composed_date(pdoc.text, sources)
+    if composed is not None:
+        issues.append(Issue("date", f"'{composed}' joins a month and a year its sources give apart"))
     action = _unsupported_action(pdoc, [*sources, title] if title else sources)
     if action is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
@@ -309,6 +315,21 @@ def _first_person(pdoc: Any) -> str | None:
             continue
         if not quoted and tok.lower_ in _FIRST_PERSON and tok.pos_ == "PRON":
             return str(tok.text)
+    return None
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\s+(?:\d{{1,2}},?\s+)?((?:19|20)\d\d)\b")
+
+
+def _composed_date(point: str, sources: Sequence[str]) -> str | None:
+    """A "June 1908" in the point whose sources never put that month with that year: each part is
+    grounded ("last June", "between 1908 and 1915"), the date is not -- two facts merged into one."""
+    text = " ".join(sources)
+    for m in _MONTH_YEAR.finditer(point):
+        month, year = m.group(1), m.group(2)
+        if not re.search(rf"\b{month}\b[^.;]{{0,12}}\b{year}\b|\b{year}\b[^.;]{{0,4}}\b{month}\b", text):
+            return m.group(0)
     return None
 
 
