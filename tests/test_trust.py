@@ -104,6 +104,18 @@ def test_a_month_and_a_year_from_two_facts_are_not_one_date() -> None:
     assert "date" not in {i.check for i in meaning_issues("He warned of cuts in June 2004.", kept)}
 
 
+def test_a_name_for_the_sources_he_is_the_person_named_just_before() -> None:
+    filler = " ".join(["The hospital ward was quiet that night and the nurses kept their rounds."] * 6)
+    article = (f"Mayor Tom Reyes opened the new bridge. {filler} Alan Lawrence learned that his son had Down "
+               "syndrome. He said he once believed it would limit his family.")
+    source = "He said he once believed it would limit his family."
+    assert unsupported_terms("Lawrence said he once believed it would limit his family.", [source],
+                             context=article) == []
+    # Reyes is in the article, but far from this "he": a model swapping in the wrong person is still caught.
+    assert unsupported_terms("Reyes said he once believed it would limit his family.", [source],
+                             context=article) == ["Reyes"]
+
+
 def test_the_headline_counts_as_a_source_for_what_happened() -> None:
     source = "The prime minister spoke to the president by telephone on Wednesday morning."
     point = "Tony Blair congratulates George Bush on his win."

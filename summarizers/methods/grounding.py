@@ -287,13 +287,22 @@ def unsupported_terms(
     source_values = [v for _, v, _ in number_mentions(source_text) if v is not None]
     terms: list[str] = []
 
-    def supported(name: str) -> bool:
+    antecedents: set[str] | None = None
+
+    def supported(name: str, person: bool = False) -> bool:
+        nonlocal antecedents
         if name_supported(name, source_words, source_initials):
             return True
         significant = [w for w in words_of(name) if w not in IGNORED_IN_NAMES and "-" not in w]
-        return bool(context_words) and any(_word_supported(w, source_words) for w in significant) and all(
+        if bool(context_words) and any(_word_supported(w, source_words) for w in significant) and all(
             _word_supported(w, context_words | source_words) for w in significant
-        )
+        ):
+            return True
+        if not person or not context or not significant:
+            return False
+        if antecedents is None:
+            antecedents = _pronoun_antecedents(sources, context)
+        return all(_word_supported(w, antecedents) for w in significant)
 
     for surface, value, scale in number_mentions(point):
         if not _number_supported(value, scale, source_values, source_words):
@@ -303,7 +312,7 @@ def unsupported_terms(
     in_entity: set[int] = set()
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))
-        if ent.label_ in NAME_LABELS and not supported(ent.text):
+        if ent.label_ in NAME_LABELS and not supported(ent.text, person=ent.label_ == "PERSON"):
             terms.append(ent.text)
     for tok in doc:
         calendar = _calendar_word(tok.text) if tok.text[:1].isupper() else None
@@ -323,6 +332,24 @@ def unsupported_terms(
         ):
             terms.append(tok.text)
     return _unique(terms)
+
+
+_PERSONAL = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
+ANTECEDENT_CHARS = 300  # how far back in the article a source's "he"/"she" is looked up
+
+
+def _pronoun_antecedents(sources: Sequence[str], context: str) -> set[str]:
+    """Words of the text just before each source sentence that leans on "he"/"she": a point that writes
+    "Lawrence said ..." for a source's "He said ..." names the person the article named just before
+    (a light coreference: the nearest mentions, not a resolver)."""
+    found: set[str] = set()
+    for source in sources:
+        m = _PERSONAL.search(source)
+        at = context.find(source) if m else -1
+        if m is None or at < 0:
+            continue
+        found |= words_of(context[max(0, at - ANTECEDENT_CHARS) : at + m.start()])
+    return found
 
 
 def _unique(items: Iterable[str]) -> list[str]:
