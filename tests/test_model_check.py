@@ -94,6 +94,20 @@ def test_the_check_continues_the_conversation_that_wrote_the_points() -> None:
     assert model.timeouts[0] is not None and 0 < model.timeouts[0] <= 30  # within the one deadline
 
 
+def test_the_marker_of_a_bullet_cut_off_by_the_stop_is_not_part_of_the_answer() -> None:
+    """Generation stops as the model begins its fifth bullet; the conversation the check continues holds
+    the bullets, not the dangling marker."""
+
+    class Stopped(ChattyModel):
+        def generate(self, prompts: Sequence[str], **kwargs: object) -> list[str]:  # type: ignore[override]
+            return [f"{ANSWER}\n- {VOTE}\n-"]
+
+    model = Stopped("1. yes\n2. yes")
+    run(model)
+    (turns,) = model.turns
+    assert turns[1][1] == f"{ANSWER}\n- {VOTE}"
+
+
 def test_a_no_rejects_the_point_and_says_which_check_did() -> None:
     result = run(ChattyModel("1. yes\n2. no"))
     texts = [p.text for p in result.points]

@@ -75,6 +75,7 @@ _MARKUP = re.compile(r"\*\*|__|`")
 # The small model writes "U. S." for the article's "U.S." (its tokenizer splits the initials).
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_OPENED_BULLET = re.compile(r"\n[ \t]*(?:[-*•–—]+|\d{1,2}[.):])[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ def three_things(
         prompt = _prompt(model, title, candidates)
         raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM,
                              stop_when=bullets_written(COUNT + SPARE))[0]
+        raw = _OPENED_BULLET.sub("", raw)  # stopped as the next bullet began: its marker is no answer
     except GenerationTimeout as exc:
         log.warning("three things: %s; using extractive points", exc)
         return _extractive(candidates, fallback="timeout")
