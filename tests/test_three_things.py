@@ -179,6 +179,13 @@ def test_a_quotation_keeps_its_marks_and_a_quoted_point_loses_them() -> None:
     ]
 
 
+def test_a_closing_quote_spaced_off_its_punctuation_is_closed_up() -> None:
+    """The model writes `years. "` for the article's `years."`; an opening quote after a full stop stays."""
+    raw = '- Rahman called the vote "the biggest investment in fifty years. "\n- He left. "We won," she said.'
+    assert parse_bullets(raw) == ['Rahman called the vote "the biggest investment in fifty years."',
+                                  'He left. "We won," she said.']
+
+
 def test_spaced_initials_are_closed_up() -> None:
     """The model writes "U. S." for "U.S.": the point should read as the article does (and copy it)."""
     assert parse_bullets("- Trump promised the largest deportation in U. S. history.\n- The U. N. met.") == [

@@ -75,6 +75,7 @@ _MARKUP = re.compile(r"\*\*|__|`")
 # The small model writes "U. S." for the article's "U.S." (its tokenizer splits the initials).
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_SPACED_CLOSING = re.compile(r"([.!?,])\s+([\"”])(?=\s|$)")
 _OPENED_BULLET = re.compile(r"\n[ \t]*(?:[-*•–—]+|\d{1,2}[.):])[ \t]*$")
 
 
@@ -303,9 +304,19 @@ def parse_bullets(raw: str) -> list[str]:
     out = []
     for bullet in bullets:
         cleaned = _unquoted(_LABEL.sub("", _MARKUP.sub("", bullet).strip(), count=1).strip())
-        cleaned = _SPACED_INITIALS.sub(r"\1.", cleaned)
+        cleaned = _close_quotes(_SPACED_INITIALS.sub(r"\1.", cleaned))
         if len(tokenize_words(cleaned)) >= 3:
             out.append(cleaned)
+    return out
+
+
+def _close_quotes(bullet: str) -> str:
+    """`fifty years. "` -> `fifty years."`: the small model spaces a closing quotation mark off its
+    punctuation (a straight quote closes when an odd number of them came before it)."""
+    out = bullet
+    for m in reversed(list(_SPACED_CLOSING.finditer(bullet))):
+        if m.group(2) == "”" or bullet[: m.start(2)].count('"') % 2 == 1:
+            out = out[: m.start(1) + 1] + m.group(2) + out[m.end(2) :]
     return out
 
 
