@@ -8,20 +8,13 @@ import logging
 from collections.abc import Sequence
 
 import pytest
+from budget_article import ARTICLE
 
 from summarizers.methods import model_check
 from summarizers.methods.abstractive import GenerationTimeout
 from summarizers.methods.three_things import SYSTEM, three_things
 from summarizers.runtime.base import Turn, chat_messages
 
-ARTICLE = (
-    "Senate passes the budget bill\n\n"
-    "The Senate passed the budget bill on Monday by a vote of 52 to 48. "
-    "Senator Maria Lopez said the bill would fund new bridges in Ohio. "
-    "The House will vote on the bill next week, according to Speaker John Reed. "
-    "The bill includes $40 billion for roads and $12 billion for rail. "
-    "Critics said the bill would raise the deficit by $90 billion over ten years."
-)
 # Two points the rules pass as the model's own wording, and one copy of its source sentence.
 VOTE = "On Monday the Senate passed the budget bill, with 52 votes for and 48 against."
 REED = "Speaker John Reed said the House will vote on the bill next week."

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from budget_article import ARTICLE
 
 from summarizers.methods.three_things import three_things
 from summarizers.runtime import loader
@@ -27,15 +28,6 @@ from summarizers.runtime import packaged as models
 from summarizers.runtime.base import GenerationFailed, GenerationTimeout, ModelUnavailable
 from summarizers.runtime.endpoint import EndpointModel, redact_url
 from summarizers.runtime.loader import RuntimeOptions, backend_status, choose_backend, load_backend
-
-ARTICLE = (
-    "Senate passes the budget bill\n\n"
-    "The Senate passed the budget bill on Monday by a vote of 52 to 48. "
-    "Senator Maria Lopez said the bill would fund new bridges in Ohio. "
-    "The House will vote on the bill next week, according to Speaker John Reed. "
-    "The bill includes $40 billion for roads and $12 billion for rail. "
-    "Critics said the bill would raise the deficit by $90 billion over ten years."
-)
 
 
 def _have(dist: str) -> bool:
