@@ -164,11 +164,15 @@ def has_attribution(point: str, doc: Any = None) -> bool:
             return True
         if t.pos_ == "NOUN" and (t.lower_ in CLAIM_NOUNS or str(t.lemma_).lower() in CLAIM_NOUNS):
             return True
-        if t.pos_ in {"VERB", "AUX"} and cue_lemma(t) in POINT_CUES and any(
-            c.dep_ in _SUBJECT_DEPS for c in t.children
-        ):
+        if says(t, POINT_CUES):
             return True
     return False
+
+
+def says(tok: Any, cues: frozenset[str] = REPORTING_VERBS) -> bool:
+    """Whether `tok` is a cue verb with a subject ("Jowell *said*", "officials *hope*"): someone named as
+    speaking, not a cue word in another role ("failing to *report* fraud")."""
+    return tok.pos_ in {"VERB", "AUX"} and cue_lemma(tok) in cues and any(c.dep_ in _SUBJECT_DEPS for c in tok.children)
 
 
 def _lower_first(text: str, doc: Any) -> str:

@@ -35,6 +35,7 @@ from summarizers.methods.attribution import (
     attribution_of,
     cue_lemma,
     has_attribution,
+    says,
 )
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 from summarizers.methods.grounding import unsupported_terms
@@ -305,8 +306,7 @@ def _first_person(pdoc: Any) -> str | None:
     "we'll simply not allow any tricks" is someone's words copied without their name ("according to
     British rules" in the same point attributes nothing). With a speaker ("Jowell said we ...") it is
     reported speech."""
-    if any(cue_lemma(t) in REPORTING_VERBS and any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children)
-           for t in pdoc if t.pos_ in {"VERB", "AUX"}):
+    if any(says(t) for t in pdoc):
         return None
     quoted = False
     for tok in pdoc:
