@@ -76,7 +76,6 @@ _MARKUP = re.compile(r"\*\*|__|`")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s(?=[A-Z]\.)")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _SPACED_CLOSING = re.compile(r"([.!?,])\s+([\"”])(?=\s|$)")
-_OPENED_BULLET = re.compile(r"\n[ \t]*(?:[-*•–—]+|\d{1,2}[.):])[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +123,7 @@ def three_things(
         prompt = _prompt(model, title, candidates)
         raw = model.generate([prompt], max_new_tokens=max_new_tokens, timeout_s=timeout_s, system=SYSTEM,
                              stop_when=bullets_written(COUNT + SPARE))[0]
-        raw = _OPENED_BULLET.sub("", raw)  # stopped as the next bullet began: its marker is no answer
+        raw = _without_opened_bullet(raw)
     except GenerationTimeout as exc:
         log.warning("three things: %s; using extractive points", exc)
         return _extractive(candidates, fallback="timeout")
@@ -282,6 +281,13 @@ def bullets_written(count: int) -> Callable[[str], bool]:
         return sum(1 for line in text.split("\n") if _BULLET.match(line)) > count
 
     return done
+
+
+def _without_opened_bullet(raw: str) -> str:
+    """`raw` without a last line that is a bullet marker alone: generation stopped as the next bullet
+    began (`bullets_written`), and its marker is no part of the answer."""
+    head, _, last = raw.rpartition("\n")
+    return head if head and _BULLET.match(last) and not _BULLET.sub("", last).strip() else raw
 
 
 def parse_bullets(raw: str) -> list[str]:
