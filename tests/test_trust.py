@@ -116,6 +116,19 @@ def test_a_name_for_the_sources_he_is_the_person_named_just_before() -> None:
                              context=article) == ["Reyes"]
 
 
+def test_the_speaker_of_a_quote_in_the_first_person_is_named_a_paragraph_before() -> None:
+    filler = " ".join(["The campaign bus left the hotel early and the crowds were thin."] * 5)
+    article = (f"Mayor Tom Reyes opened the new bridge. {filler} On this subject, Morris is evangelical. "
+               "But what attracts him? \"I think the greatest threat to democracy is bureaucratism\".")
+    source = "\"I think the greatest threat to democracy is bureaucratism\"."
+    point = "Morris believes the greatest threat to democracy is bureaucratism."
+    assert unsupported_terms(point, [source], context=article) == []
+    assert unsupported_terms(point.replace("Morris", "Reyes"), [source], context=article) == ["Reyes"]
+    # Only a quote's "I" reaches that far back: "I" outside quotation marks names no one before it.
+    bare = "I think the greatest threat to democracy is bureaucratism."
+    assert unsupported_terms(point, [bare], context=article.replace(source, bare)) == ["Morris"]
+
+
 def test_the_headline_counts_as_a_source_for_what_happened() -> None:
     source = "The prime minister spoke to the president by telephone on Wednesday morning."
     point = "Tony Blair congratulates George Bush on his win."
@@ -191,6 +204,27 @@ def test_a_role_swap_through_a_relative_clause_is_caught() -> None:
     source = "Former striker Tom Reed has been named as the man who will present Ann Cole with her tenth title."
     assert "roles" in {i.check for i in meaning_issues("Ann Cole will present Tom Reed with her tenth title.", [source])}
     assert meaning_issues("Tom Reed will present Ann Cole with her tenth title.", [source]) == []
+
+
+def test_a_parenthetical_attribution_keeps_the_claim_theirs() -> None:
+    source = ("This is the man who, some pundits believe, was almost single-handedly responsible for Bill "
+              "Clinton's 1992 comeback victory.")
+    found = attribution_of(source)
+    assert found is not None and found.source == "some pundits" and found.stance == "believe"
+    point = "Dick Morris is the man responsible for Bill Clinton's 1992 comeback victory."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    deal = attribution_of("The deal, officials said, will be signed next week.")
+    assert deal is not None and deal.source == "officials"
+
+
+def test_a_person_made_their_own_relative_is_caught() -> None:
+    source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
+    garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
+    assert "roles" in {i.check for i in meaning_issues(garbled, [source])}
+    assert meaning_issues("Mr Begg's father, Azmat, said he could see his son for 20 minutes.", [source]) == []
+    # Relatives share a family name: only the same given name makes someone their own father.
+    kin = "Mary Smith's father, John Smith, said she had been told she could leave."
+    assert "roles" not in {i.check for i in meaning_issues(kin, [kin])}
 
 
 @pytest.mark.parametrize("source", ["The ministry declined to comment on the letter.",

@@ -123,7 +123,10 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         if tok.pos_ not in {"VERB", "AUX"} or lemma not in REPORTING_VERBS | STANCE_VERBS:
             continue
         clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"}]
-        if not clause and not (quoted and lemma in REPORTING_VERBS):
+        # A parenthetical cue ("the man who, some pundits believe, was responsible", "the deal, officials
+        # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
+        parenthetical = not clause and tok.dep_ == "parataxis"
+        if not clause and not parenthetical and not (quoted and lemma in REPORTING_VERBS):
             continue
         if lemma in {"call", "describe", "add", "note", "explain"} and not quoted:
             continue

@@ -335,20 +335,26 @@ def unsupported_terms(
 
 
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
+_QUOTED_FIRST_PERSON = re.compile(r"[\"“][^\"“”]*\b(?:I|me|my)\b")
 ANTECEDENT_CHARS = 300  # how far back in the article a source's "he"/"she" is looked up
+SPEAKER_CHARS = 600  # ... and the speaker of a quote in the first person, often introduced a paragraph before
 
 
 def _pronoun_antecedents(sources: Sequence[str], context: str) -> set[str]:
-    """Words of the text just before each source sentence that leans on "he"/"she": a point that writes
-    "Lawrence said ..." for a source's "He said ..." names the person the article named just before
-    (a light coreference: the nearest mentions, not a resolver)."""
+    """Words of the text just before each source sentence that leans on "he"/"she" or quotes someone
+    saying "I": a point that writes "Lawrence said ..." for a source's "He said ...", or "Morris believes
+    ..." for a bare quote "I think ...", names the person the article named just before (a light
+    coreference: the nearest mentions, not a resolver)."""
     found: set[str] = set()
     for source in sources:
         m = _PERSONAL.search(source)
+        reach = ANTECEDENT_CHARS
+        if m is None and (m := _QUOTED_FIRST_PERSON.search(source)) is not None:
+            reach = SPEAKER_CHARS
         at = context.find(source) if m else -1
         if m is None or at < 0:
             continue
-        found |= words_of(context[max(0, at - ANTECEDENT_CHARS) : at + m.start()])
+        found |= words_of(context[max(0, at - reach) : at + m.start()])
     return found
 
 

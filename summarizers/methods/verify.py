@@ -272,10 +272,37 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     composed = _composed_date(pdoc.text, sources)
     if composed is not None:
         issues.append(Issue("date", f"'{composed}' joins a month and a year its sources give apart"))
+    if (relative := _own_relative(pdoc)) is not None:
+        issues.append(Issue("roles", f"makes {relative[0]} their own {relative[1]}"))
     action = _unsupported_action(pdoc, [*sources, title] if title else sources)
     if action is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
     return _unique(issues)
+
+
+_KIN = frozenset(
+    "father mother son daughter wife husband brother sister uncle aunt nephew niece cousin parent grandfather "
+    "grandmother grandson granddaughter widow partner".split()
+)
+
+
+def _own_relative(pdoc: Any) -> tuple[str, str] | None:
+    """(name, kin) when the point sets a person beside their own relative: "Azmat Begg, Azmat Begg's
+    father, Azmat, said" (the source: "Mr Begg's father, Azmat, said"), a small model resolving "Mr
+    Begg" to the wrong Begg. No one is their own father, so this is always a slip of roles; relatives
+    share a family name, so the given name decides."""
+    for kin in pdoc:
+        if kin.lower_ not in _KIN:
+            continue
+        owners = [c for c in kin.children if c.dep_ == "poss" and c.pos_ == "PROPN"]
+        named = [c for c in kin.children if c.dep_ == "appos" and c.pos_ == "PROPN"]
+        if kin.dep_ == "appos" and kin.head.pos_ == "PROPN":
+            named.append(kin.head)
+        for owner in owners:  # by given name: "Mary Smith's father, John Smith" shares only the family name
+            given = _phrase_words(owner) - {stem_word(owner.lower_)}
+            if given and any(given <= _phrase_words(n) for n in named):
+                return " ".join(t.text for t in owner.subtree if t.dep_ != "case"), kin.text
+    return None
 
 
 # Verbs too general to carry the claim; reporting verbs are the attribution check's business.
