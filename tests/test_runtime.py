@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -141,6 +142,52 @@ def test_llamacpp_chat_continues_on_the_cached_prefix(smol: loader.TextModel) ->
     assert len(second) > len(first) and second[: len(first)] == first
     with pytest.raises(ValueError, match="alternate|user turn"):
         smol.chat([("assistant", answer)], max_new_tokens=2)
+
+
+@needs_llama
+def test_llamacpp_next_process_starts_from_the_saved_prompt_state(smol_cache: Path) -> None:
+    """The first completion's KV cache goes to disk; a fresh context (the next process) loads it and
+    prefills only what its prompt does not share. A state for another context size, or a damaged one, is
+    ignored: the model starts cold and still answers."""
+    from summarizers.runtime.llamacpp import load_llamacpp
+
+    gguf = smol_cache / "smollm2" / models.REGISTRY["smollm2"].gguf_name
+    state_dir = smol_cache / "state-test"
+    prompt = "List two facts about the Senate vote on the budget bill."
+    opened: list[loader.TextModel] = []
+
+    def fresh(context: int = 2048) -> Any:
+        model = load_llamacpp("smollm2", gguf, threads=1, context=context, state_dir=state_dir)
+        opened.append(model)
+        return model
+
+    try:
+        first = fresh()
+        assert first.restored_tokens == 0 and not state_dir.exists()
+        assert first.generate([prompt], max_new_tokens=12, system="Use only facts.")[0]
+        held = first._llama.n_tokens
+        (state,) = state_dir.iterdir()
+        first.generate(["Another question entirely."], max_new_tokens=4)
+        assert first.restored_tokens == 0 and state.stat().st_size > 0  # saved once, after the first prompt
+
+        second = fresh()
+        assert second.restored_tokens == held
+        evaluated: list[int] = []
+        decode = second._llama.eval
+        second._llama.eval = lambda tokens: (evaluated.append(len(tokens)), decode(tokens))[1]
+        prompt_tokens = second.count_tokens(prompt)
+        assert second.generate([prompt], max_new_tokens=12, system="Use only facts.")[0]
+        assert evaluated[0] < 3 < prompt_tokens  # the prompt itself came from disk, not from a prefill
+
+        assert fresh(context=1024).restored_tokens == 0  # another context size: another file, none yet
+        header, _, _ = state.read_bytes().partition(b"\n")
+        state.write_bytes(header + b"\n" + b"not a llama.cpp state")
+        damaged = fresh()
+        assert damaged.restored_tokens == 0
+        assert damaged.generate([prompt], max_new_tokens=4, system="Use only facts.")[0]
+    finally:
+        for model in opened:
+            model._llama.close()  # type: ignore[attr-defined]
 
 
 @needs_llama

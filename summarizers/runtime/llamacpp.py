@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from summarizers.runtime import prompt_state
 from summarizers.runtime.base import (
     GenerationTimeout,
     ModelUnavailable,
@@ -72,11 +73,16 @@ class LlamaCppModel(TextModel):
 
     backend = "llama.cpp"
 
-    def __init__(self, name: str, llama: Any, *, threads: int, path: Path) -> None:
+    def __init__(self, name: str, llama: Any, *, threads: int, path: Path, state_dir: Path | None = None) -> None:
         super().__init__(name, "chat", context_window=int(llama.n_ctx()), where=f"CPU ({cpu_features()}), {threads} threads, {path}")
         self._llama = llama
         self.threads = threads
         self.path = path
+        # The first prompt's KV cache is saved for the next process (summarizers.runtime.prompt_state).
+        self._state_file = prompt_state.state_path(state_dir, path, int(llama.n_ctx())) if state_dir else None
+        self.restored_tokens = prompt_state.restore(llama, self._state_file, path) if self._state_file else 0
+        if self.restored_tokens:
+            log.info("%s: reusing the saved KV cache of a %d-token prompt", name, self.restored_tokens)
 
     def count_tokens(self, text: str) -> int:
         if not text:
@@ -126,6 +132,7 @@ class LlamaCppModel(TextModel):
                 results.append(text)
                 produced += n
             self.last_call.record(time.monotonic() - started, produced)
+            self._save_state()
             return results
         finally:
             self._lock.release()
@@ -146,9 +153,17 @@ class LlamaCppModel(TextModel):
             started = time.monotonic()
             text, n = self._complete(messages, new_tokens, deadline, timeout_s)
             self.last_call.record(time.monotonic() - started, n)
+            self._save_state()
             return text
         finally:
             self._lock.release()
+
+    def _save_state(self) -> None:
+        """Save the KV cache once per process, after its first completion: the prefix every later prompt
+        shares (system prompt, instruction) is the same whichever prompt it was."""
+        if self._state_file is not None:
+            prompt_state.save(self._llama, self._state_file, self.path)
+            self._state_file = None
 
     def _complete(self, messages: list[dict[str, str]], new_tokens: int, deadline: float | None,
                   timeout_s: float | None, stop_when: StopWhen | None = None) -> tuple[str, int]:
@@ -188,8 +203,10 @@ def _close(stream: Any) -> None:
         close()
 
 
-def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) -> LlamaCppModel:
-    """Open the GGUF at `path` with llama.cpp (memory-mapped: the weights are paged in, not copied)."""
+def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0,
+                  state_dir: Path | None = None) -> LlamaCppModel:
+    """Open the GGUF at `path` with llama.cpp (memory-mapped: the weights are paged in, not copied); with
+    `state_dir`, start from the prompt state a previous process saved there and save this one's."""
     if not available():
         raise ModelUnavailable(
             "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
@@ -208,4 +225,4 @@ def load_llamacpp(name: str, path: Path, *, threads: int = 0, context: int = 0) 
     atexit.register(llama.close)
     log.info("loaded model %s with llama.cpp (%d threads, n_ctx %d) in %.1f s",
              name, threads, llama.n_ctx(), time.monotonic() - started)
-    return LlamaCppModel(name, llama, threads=threads, path=path)
+    return LlamaCppModel(name, llama, threads=threads, path=path, state_dir=state_dir)

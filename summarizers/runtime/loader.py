@@ -31,6 +31,7 @@ Backend = Literal["auto", "llama.cpp", "transformers", "endpoint"]
 BACKENDS: tuple[str, ...] = ("auto", "llama.cpp", "transformers", "endpoint")
 OFF_SPECS = frozenset({"", "none", "off", "false", "0", "extractive"})
 LAST_CALL_FILE = "last-call.json"
+PROMPT_STATE_DIR = "prompt-state"  # llama.cpp KV caches kept between processes (runtime.prompt_state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,8 @@ def _load(spec: str, backend: str, options: RuntimeOptions) -> TextModel:
         return EndpointModel(spec, options.url, api_key=options.api_key, concurrency=options.concurrency,
                              context=options.context)
     if backend == "llama.cpp":
-        return llamacpp.load_llamacpp(spec, gguf_path(spec), threads=options.threads, context=options.context)
+        return llamacpp.load_llamacpp(spec, gguf_path(spec), threads=options.threads, context=options.context,
+                                      state_dir=models.cache_root() / PROMPT_STATE_DIR)
     if not (spec in models.REGISTRY or Path(spec).expanduser().exists() or hf.HUB_ID.match(spec)):
         raise ModelUnavailable(unknown_model_message(spec))
     if hf.HUB_ID.match(spec) and not Path(spec).expanduser().exists() and not hf.downloads_allowed():
