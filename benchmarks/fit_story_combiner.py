@@ -23,7 +23,6 @@ The last lines print each variant's weights fitted on the whole set.
 from __future__ import annotations
 
 import argparse
-import heapq
 import math
 import random
 import sys
@@ -69,13 +68,6 @@ def raw_features(features: ArticleFeatures, embedding: np.ndarray | None, cand: 
     row["names"] = math.log1p(_shared(features, cand, "e:"))
     row["numbers"] = math.log1p(_shared(features, cand, "n:"))
     row["anchor_share"] = sum(1 for t in anchors if t in terms) / len(anchors) if anchors else 0.0
-    # What the article brings that the story lacks: a rewrite retells the same names and figures, another
-    # event of the same affair brings its own (the arrests after the match, the by-election candidate).
-    for prefix, name in (("e:", "novel_names"), ("n:", "novel_numbers")):
-        own = [t for t in features.terms if t.startswith(prefix)]
-        row[name] = sum(1 for t in own if t not in terms) / len(own) if own else 0.0
-    top = heapq.nlargest(12, features.terms.items(), key=lambda kv: kv[1])
-    row["novel_top"] = sum(1 for t, _ in top if t not in terms) / len(top) if top else 0.0
     return row
 
 
@@ -85,8 +77,6 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "lex+emb_near": ("cos", "gap", "other_day", "emb", "emb_near", "near"),
     "lex+emb_near|lexical": ("cos", "gap", "other_day", "emb", "emb_near", "near"),  # union with the lexical rule
     "all": ("cos", "gap", "other_day", "emb", "emb_near", "near", "names", "numbers", "anchor_share"),
-    "lex+emb_near+novel": ("cos", "gap", "other_day", "emb", "emb_near", "near", "novel_names", "novel_numbers"),
-    "lex+emb_near+novel_top": ("cos", "gap", "other_day", "emb", "emb_near", "near", "novel_top"),
 }
 
 
