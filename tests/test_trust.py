@@ -217,6 +217,20 @@ def test_a_parenthetical_attribution_keeps_the_claim_theirs() -> None:
     assert deal is not None and deal.source == "officials"
 
 
+def test_the_one_acted_upon_made_the_actor_is_caught() -> None:
+    """"He accused Mr Blair's government": whoever "he" is, he is not Mr Blair."""
+    source = "He accused Mr Blair's government of 'being less than straightforward' over its plans."
+    wrong = "Tony Blair accused Mr Blair's government of 'being less than straightforward' over its plans."
+    assert "roles" in {i.check for i in meaning_issues(wrong, [source])}
+    right = "Charles Kennedy accused Mr Blair's government of 'being less than straightforward' over its plans."
+    assert "roles" not in {i.check for i in meaning_issues(right, [source])}
+
+
+def test_comments_a_point_names_keep_the_claim_attributed() -> None:
+    assert has_attribution("Mike Nattrass made comments suggesting Germany saw the EU as an empire.")
+    assert not has_attribution("Germany saw the EU as an empire.")
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."

@@ -36,7 +36,7 @@ STANCE_VERBS = frozenset("hope believe think fear expect suspect reckon want wis
 CLAIM_NOUNS = frozenset(
     """report memo memorandum document briefing study survey poll research researcher analysis
     allegation claim statement interview leak letter email e-mail dossier paper review inquiry
-    investigation finding estimate forecast""".split()
+    investigation finding estimate forecast comment remark""".split()
 )
 # Cues a point may use to keep a claim attributed.
 POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})

@@ -174,6 +174,21 @@ def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
     return agent, others
 
 
+def _owners_of_others(verb: Any) -> set[str]:
+    """Names owning what `verb` is done to: "He accused *Mr Blair's* government" -> {blair}. Whoever "he"
+    is, he is not Mr Blair (a speaker does not name himself so), so a point saying "Tony Blair accused
+    Mr Blair's government" has the wrong man acting."""
+    owners: set[str] = set()
+    for c in verb.children:
+        if c.dep_ in {"dobj", "nsubjpass", "dative", "iobj"}:
+            owners |= {w for g in c.children if g.dep_ == "poss" and g.pos_ == "PROPN" for w in _phrase_words(g)}
+    return owners
+
+
+def _has_subject(verb: Any) -> bool:
+    return any(c.dep_ in {"nsubj", "agent"} for c in verb.children)
+
+
 def _antecedent_words(noun: Any) -> set[str]:
     """Who a relative clause's "who"/"which" is: its noun, and the subject that noun describes when it
     is a predicate ("Wright has been confirmed as the man who will present McCoy ...": the presenter is
@@ -260,6 +275,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         s_agent, s_patient = _role_heads(sv)
         if p_agent and s_agent and (p_agent & s_patient) and (s_agent & p_patient) and not (p_agent & s_agent):
             issues.append(Issue("roles", f"swaps who does what: '{pv.text}' has its subject and object reversed"))
+        elif p_agent & _owners_of_others(sv) and _has_subject(sv) and not (p_agent & s_agent):
+            issues.append(Issue("roles", f"makes the one '{sv.text}' is aimed at the one who does it"))
         if _future(pv) and _past(sv) and not _future(sv):
             issues.append(Issue("tense", f"says '{pv.text}' will happen; the source says it did"))
         elif _past(pv) and _future(sv) and not hedged_point:
