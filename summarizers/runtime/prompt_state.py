@@ -46,6 +46,7 @@ def save(llama: Any, path: Path, model_path: Path) -> bool:
     n_tokens = int(llama.n_tokens)
     if n_tokens <= 0:
         return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         size = int(llama_cpp.llama_state_seq_get_size(llama.ctx, 0))
         if not 0 < size <= MAX_BYTES:
@@ -56,13 +57,13 @@ def save(llama: Any, path: Path, model_path: Path) -> bool:
             return False
         header = {**_identity(model_path, int(llama.n_ctx())), "tokens": [int(t) for t in llama.input_ids[:n_tokens]]}
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as f:
             f.write(json.dumps(header).encode("utf-8") + b"\n")
             f.write(memoryview(buffer)[:written])
         os.replace(tmp, path)
     except (OSError, ValueError, AttributeError) as exc:
         log.warning("could not save the prompt state to %s: %s", path, exc)
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a state behind
         return False
     log.debug("saved the prompt state of %d tokens (%d bytes) to %s", n_tokens, written, path)
     return True
