@@ -151,7 +151,7 @@ def test_llamacpp_next_process_starts_from_the_saved_prompt_state(smol_cache: Pa
     ignored: the model starts cold and still answers."""
     from summarizers.runtime.llamacpp import load_llamacpp
 
-    gguf = smol_cache / "smollm2" / models.REGISTRY["smollm2"].gguf_name
+    gguf = models.assemble_gguf(models.REGISTRY["smollm2"])  # into smol_cache, once per module
     state_dir = smol_cache / "state-test"
     prompt = "List two facts about the Senate vote on the budget bill."
     opened: list[loader.TextModel] = []
