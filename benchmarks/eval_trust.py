@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from summarizers.methods.three_things import rewritable  # noqa: E402
 from summarizers.methods.verify import check_point  # noqa: E402
 from summarizers.segment import split_sentences  # noqa: E402
 
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     check_correct: Counter[str] = Counter()
     errors: list[str] = []
     rule_flags: list[bool] = []
+    rejected = rejected_faithful = 0  # flags the pipeline cannot mend by restoring the attribution
     t0 = time.perf_counter()
     for p in points:
         article = articles[p["article"]]
@@ -162,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         positive = p["label"] != "faithful"
         flagged = bool(issues)
         rule_flags.append(flagged)
+        if flagged and rewritable(issues) is None:
+            rejected += 1
+            rejected_faithful += not positive
         by_label[p["label"]] += 1
         flagged_by_label[p["label"]] += flagged
         for check in {i.check for i in issues}:
@@ -185,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"labels: {dict(by_label)}")
     print(f"flagged (distorted or unsupported): precision {precision:.1%} ({tp}/{tp + fp}), "
           f"recall {recall:.1%} ({tp}/{tp + fn}); faithful points flagged: {fp}/{fp + tn}")
+    print(f"rejected (flagged, and not mended by restoring the attribution, 'According to X, ...'): {rejected}, "
+          f"of which faithful {rejected_faithful}")
     for split in sorted({p.get("split", "dev") for p in points}):
         members = [i for i, p in enumerate(points) if p.get("split", "dev") == split]
         print(f"  {split} split, {len(members)} points: "

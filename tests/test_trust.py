@@ -231,6 +231,24 @@ def test_comments_a_point_names_keep_the_claim_attributed() -> None:
     assert not has_attribution("Germany saw the EU as an empire.")
 
 
+def test_another_member_of_the_family_put_for_the_one_the_source_names_is_caught() -> None:
+    source = "Louis Jordan, 37, had not been heard from in 66 days when he was spotted by a passing ship."
+    issues = meaning_issues("Frank Jordan was rescued after 66 days at sea.", [source])
+    assert "roles" in {i.check for i in issues}
+    assert "roles" not in {i.check for i in meaning_issues("Louis Jordan was spotted after 66 days at sea.", [source])}
+    # A title is no given name, and a name split by a hyphen ("Anti-Terrorism Bill") is no person.
+    assert "roles" not in {i.check for i in meaning_issues("Mr Jordan was spotted after 66 days.", [source])}
+    bill = "The Tories wanted a sunset clause in the Anti-Terrorism Bill."
+    assert "roles" not in {i.check for i in meaning_issues(bill, ["The Tories want a clause in the Terrorism Bill."])}
+
+
+def test_a_projection_told_as_done_is_caught_and_an_irregular_verb_is_its_sources() -> None:
+    source = "Council tax in Scotland is set to rise by an average of about 4% in the coming year."
+    assert "qualifier" in {i.check for i in meaning_issues("Council tax rises by 4% in Scotland.", [source])}
+    sought = "Deals are being sought to allow the UK to deport terror suspects."
+    assert "action" not in {i.check for i in meaning_issues("The UK is seeking to deport terror suspects.", [sought])}
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."

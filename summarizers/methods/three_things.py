@@ -366,7 +366,7 @@ def verbatim(point: str, sources: Sequence[Sentence]) -> bool:
     )
 
 
-def _rewritable(issues: Sequence[Issue]) -> Attribution | None:
+def rewritable(issues: Sequence[Issue]) -> Attribution | None:
     """The attribution to restore when that is all a point got wrong: the claim is the source's, and any
     hedge it dropped sits under a stance the rewrite keeps ("hopes Manchester can ..." -> "X hopes ...")."""
     found = next((i.attribution for i in issues if i.check == "attribution"), None)
@@ -390,7 +390,7 @@ def _grounded(
         words = content_words(bullet)
         if not issues and any(overlapping_points(words, content_words(p.text)) for p in points):
             issues = [Issue("repeat", "repeats an earlier point")]
-        attribution = _rewritable(issues)
+        attribution = rewritable(issues)
         if not issues:
             points.append(Point(bullet, sources, "extractive" if verbatim(bullet, sources) else "abstractive"))
             continue

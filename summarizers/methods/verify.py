@@ -38,7 +38,7 @@ from summarizers.methods.attribution import (
     says,
 )
 from summarizers.methods.extractive import STOP_WORDS, stem_word
-from summarizers.methods.grounding import unsupported_terms
+from summarizers.methods.grounding import IGNORED_IN_NAMES, unsupported_terms
 from summarizers.nlp import parse
 from summarizers.segment import tokenize_words
 
@@ -140,6 +140,8 @@ def _hedges(verb: Any, sentence: Any) -> list[str]:
         head, steps = head.head, steps + 1
         if head.lemma_.lower() in GOVERNING_HEDGES or (head.lower_ in {"likely", "unlikely"}):
             found.append(head.lower_)
+        elif head.lower_ == "set" and any(c.dep_ == "auxpass" for c in head.children):  # "is set to rise"
+            found.append("set to")
         found.extend(c.lower_ for c in head.children if c.dep_ == "aux" and c.lower_ in MODAL_HEDGES)
     return found
 
@@ -291,6 +293,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         issues.append(Issue("date", f"'{composed}' joins a month and a year its sources give apart"))
     if (relative := _own_relative(pdoc)) is not None:
         issues.append(Issue("roles", f"makes {relative[0]} their own {relative[1]}"))
+    if (kin := _other_family_member(point, sources)) is not None:
+        issues.append(Issue("roles", f"names {kin[0]} where its source has {kin[1]}"))
     action = _unsupported_action(pdoc, [*sources, title] if title else sources)
     if action is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
@@ -322,6 +326,25 @@ def _own_relative(pdoc: Any) -> tuple[str, str] | None:
     return None
 
 
+_FULL_NAME = re.compile(r"(?<![\w-])([A-Z][a-z]+) ([A-Z][a-z]{2,})\b")
+
+
+def _other_family_member(point: str, sources: Sequence[str]) -> tuple[str, str] | None:
+    """("Frank Jordan", "Louis Jordan") when the point names a person its sources never name but they
+    name another of that family: a small model taking the father quoted in the story for the son it is
+    about. Titles ("Mr Jordan", "President Obama") are not given names."""
+    text = " ".join(sources)
+    words = {w.lower() for w in tokenize_words(text)}
+    for m in _FULL_NAME.finditer(point):
+        given, family = m.group(1), m.group(2)
+        if given.lower() in IGNORED_IN_NAMES or given.lower() in words or m.group(0) in text:
+            continue
+        for other in _FULL_NAME.finditer(text):
+            if other.group(2) == family and other.group(1) != given and other.group(1).lower() not in IGNORED_IN_NAMES:
+                return m.group(0), other.group(0)
+    return None
+
+
 # Verbs too general to carry the claim; reporting verbs are the attribution check's business.
 _LIGHT_VERBS = frozenset("be have do make get take give go come become remain seem include use".split())
 
@@ -330,6 +353,7 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
     """The point's main verb when no source sentence uses it (or a word of its stem): the point says
     something happened that its sources do not ("confirmed" where they say "declined to comment")."""
     words = {w.lower() for text in sources for w in tokenize_words(text)}
+    lemmas: set[str] | None = None
     for tok in pdoc:
         if tok.dep_ not in {"ROOT", "conj"} or tok.pos_ != "VERB" or (tok.dep_ == "conj" and tok.head.dep_ != "ROOT"):
             continue
@@ -337,7 +361,11 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
         if lemma in _LIGHT_VERBS or cue_lemma(tok) in REPORTING_VERBS | STANCE_VERBS:
             continue
         stem = lemma[: max(4, min(len(lemma), 5))]
-        if not any(w.startswith(stem) or w == tok.lower_ for w in words):
+        if any(w.startswith(stem) or w == tok.lower_ for w in words):
+            continue
+        if lemmas is None:  # an irregular form shares no stem: "seeking" where the source says "sought"
+            lemmas = {str(t.lemma_).lower() for text in sources for t in parse(text)}
+        if lemma not in lemmas:
             return str(tok.text)
     return None
 
