@@ -301,7 +301,7 @@ def unsupported_terms(
         if not person or not context or not significant:
             return False
         if antecedents is None:
-            antecedents = _pronoun_antecedents(sources, context)
+            antecedents = _pronoun_antecedents(sources, context) | _role_holders(sources, context)
         return all(_word_supported(w, antecedents) for w in significant)
 
     for surface, value, scale in number_mentions(point):
@@ -338,6 +338,23 @@ _PERSONAL = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
 _QUOTED_FIRST_PERSON = re.compile(r"[\"“][^\"“”]*\b(?:I|me|my)\b")
 ANTECEDENT_CHARS = 300  # how far back in the article a source's "he"/"she" is looked up
 SPEAKER_CHARS = 600  # ... and the speaker of a quote in the first person, often introduced a paragraph before
+
+
+_ROLES = ("president", "prime minister", "chancellor", "foreign secretary", "home secretary", "minister",
+          "secretary", "governor", "senator", "general", "judge", "king", "queen", "pope", "mayor")
+_ROLE_IN_SOURCE = re.compile(rf"\bthe (?:[\w-]+ )?({'|'.join(_ROLES)})\b")
+
+
+def _role_holders(sources: Sequence[str], context: str) -> set[str]:
+    """Names the article gives a role that a source refers to by that role alone: "the Pakistani
+    president" in a source, "President Musharraf of Pakistan" in the lead, so a point may say
+    "Gen Musharraf". Every holder of that title in the article counts (a light coreference)."""
+    found: set[str] = set()
+    for role in {m.group(1) for source in sources for m in _ROLE_IN_SOURCE.finditer(source)}:
+        for m in re.finditer(rf"\b{role}\s+((?:[A-Z][\w'-]+\s?){{1,3}})", context, re.IGNORECASE):
+            if m.group(0)[:1].isupper():  # "President Musharraf", not "the president said"
+                found |= words_of(m.group(1))
+    return found
 
 
 def _pronoun_antecedents(sources: Sequence[str], context: str) -> set[str]:

@@ -295,6 +295,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         issues.append(Issue("roles", f"makes {relative[0]} their own {relative[1]}"))
     if (kin := _other_family_member(point, sources)) is not None:
         issues.append(Issue("roles", f"names {kin[0]} where its source has {kin[1]}"))
+    if (garble := _garbled(pdoc)) is not None:
+        issues.append(Issue("garbled", garble))
     action = _unsupported_action(pdoc, [*sources, title] if title else sources)
     if action is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
@@ -342,6 +344,28 @@ def _other_family_member(point: str, sources: Sequence[str]) -> tuple[str, str] 
         for other in _FULL_NAME.finditer(text):
             if other.group(2) == family and other.group(1) != given and other.group(1).lower() not in IGNORED_IN_NAMES:
                 return m.group(0), other.group(0)
+    return None
+
+
+REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a generation slip
+
+
+def _garbled(pdoc: Any) -> str | None:
+    """A point the small model garbled while rewording: one person doing something "with each other"
+    (the source's second person dropped: "Tony Blair arrived within seconds of each other"), or the same
+    run of words twice ("The committee's inquiry into X is part of the committee's inquiry into X")."""
+    words = [t.lower_ for t in pdoc if t.is_alpha or t.like_num]
+    runs = [tuple(words[i : i + REPEAT_WORDS]) for i in range(len(words) - REPEAT_WORDS + 1)]
+    if len(set(runs)) < len(runs):
+        repeated = next(r for i, r in enumerate(runs) if r in runs[i + 1 :])
+        return f"says '{' '.join(repeated)}' twice"
+    for tok in pdoc:
+        if tok.lower_ == "each" and tok.i + 1 < len(pdoc) and pdoc[tok.i + 1].lower_ == "other":
+            verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
+            subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}] if verb is not None else []
+            if subjects and all(s.tag_ in {"NNP", "NN"} and not any(c.dep_ == "conj" for c in s.children)
+                                for s in subjects):
+                return f"says one ({subjects[0].text}) did something with 'each other'"
     return None
 
 
