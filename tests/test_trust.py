@@ -272,6 +272,18 @@ def test_a_garbled_point_is_caught(point: str) -> None:
     assert "garbled" not in {i.check for i in meaning_issues(fine, [source])}
 
 
+def test_a_report_or_an_announcement_a_point_tells_about_is_not_its_source() -> None:
+    """"The report was completed before new initiatives were announced" is Prescott's defence: neither
+    the report (what it is about) nor "were announced" (a passive with no claim) attributes it."""
+    source = "Deputy Prime Minister John Prescott said the report was completed before new initiatives were announced."
+    point = "The report was completed before new initiatives were announced."
+    assert not has_attribution(point)
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    assert has_attribution("A leaked report found the scheme had failed.")
+    assert has_attribution("He is said to have resigned.")
+    assert has_attribution("He is switching from his previous pledge to raise taxes to a levy on high earners.")
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."

@@ -36,7 +36,7 @@ STANCE_VERBS = frozenset("hope believe think fear expect suspect reckon want wis
 CLAIM_NOUNS = frozenset(
     """report memo memorandum document briefing study survey poll research researcher analysis
     allegation claim statement interview leak letter email e-mail dossier paper review inquiry
-    investigation finding estimate forecast comment remark""".split()
+    investigation finding estimate forecast comment remark pledge promise vow""".split()
 )
 # Cues a point may use to keep a claim attributed.
 POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})
@@ -165,17 +165,33 @@ def has_attribution(point: str, doc: Any = None) -> bool:
     for t in doc:
         if t.lower_ in _ADVERB_CUES or (t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"):
             return True
-        if t.pos_ == "NOUN" and (t.lower_ in CLAIM_NOUNS or str(t.lemma_).lower() in CLAIM_NOUNS):
+        if t.pos_ == "NOUN" and (t.lower_ in CLAIM_NOUNS or str(t.lemma_).lower() in CLAIM_NOUNS) and _as_source(t):
             return True
         if says(t, POINT_CUES):
             return True
     return False
 
 
+def _as_source(noun: Any) -> bool:
+    """Whether a claim noun is the source of what the point says ("the memo *shows*", "*in* a report",
+    "comments *suggesting*", "the report's findings"), not a thing it tells about ("the report was
+    completed before ...": Prescott's claim about the report)."""
+    if any(c.dep_ in {"acl", "relcl"} and c.pos_ == "VERB" for c in noun.children):
+        return True
+    if noun.dep_ == "pobj":
+        return noun.head.lower_ in {"in", "to", "by", "from", "under"}
+    return noun.dep_ not in {"nsubjpass", "dobj", "attr", "appos"}  # "the report was completed": a topic
+
+
 def says(tok: Any, cues: frozenset[str] = REPORTING_VERBS) -> bool:
     """Whether `tok` is a cue verb with a subject ("Jowell *said*", "officials *hope*"): someone named as
-    speaking, not a cue word in another role ("failing to *report* fraud")."""
-    return tok.pos_ in {"VERB", "AUX"} and cue_lemma(tok) in cues and any(c.dep_ in _SUBJECT_DEPS for c in tok.children)
+    speaking, not a cue word in another role ("failing to *report* fraud"). A passive subject counts
+    only with a reported clause ("he is said to be ...", "it was reported that ..."): "new initiatives
+    were *announced*" tells what happened, it says nobody's claim."""
+    if tok.pos_ not in {"VERB", "AUX"} or cue_lemma(tok) not in cues:
+        return False
+    clause = any(c.dep_ in {"ccomp", "xcomp"} for c in tok.children)
+    return any(c.dep_ == "nsubj" or (c.dep_ == "nsubjpass" and clause) for c in tok.children)
 
 
 def _lower_first(text: str, doc: Any) -> str:
