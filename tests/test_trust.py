@@ -284,6 +284,16 @@ def test_a_report_or_an_announcement_a_point_tells_about_is_not_its_source() -> 
     assert has_attribution("He is switching from his previous pledge to raise taxes to a levy on high earners.")
 
 
+def test_a_quotation_whose_speaker_came_before_is_not_a_fact_and_that_said_is_no_speaker() -> None:
+    source = "\"The world's poorest children are paying for rich countries' policies with their lives."
+    point = "The world's poorest children are paying for rich countries' policies with their lives."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    assert "attribution" not in {i.check for i in meaning_issues(f"Oxfam said: {source}\"", [source])}
+    turn = "That said, Ferrari are stronger over a long run and may yet threaten Hamilton."
+    assert attribution_of(turn) is None
+    assert meaning_issues("Ferrari are stronger over a long run and may yet threaten Hamilton.", [turn]) == []
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."

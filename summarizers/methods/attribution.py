@@ -131,8 +131,8 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         if lemma in {"call", "describe", "add", "note", "explain"} and not quoted:
             continue
         subjects = [c for c in tok.children if c.dep_ in _SUBJECT_DEPS]
-        if not subjects:
-            continue
+        if not subjects or (lemma == "say" and subjects[0].lower_ in {"that", "this"} and subjects[0].i == 0):
+            continue  # "That said, Ferrari are stronger": a turn of phrase, nobody speaking
         if clause:
             toks = list(clause[0].subtree)
             start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)

@@ -254,6 +254,10 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
                 f"states as fact what {attribution.source} {attribution.cue}",
                 attribution,
             ))
+        elif sdoc.text.lstrip()[:1] in _OPENING_QUOTES and not any(q in point for q in _OPENING_QUOTES):
+            # A quotation whose speaker the article named a sentence or more before ('"... with their
+            # lives."' after 'Oxfam's Barbara Stocking said'): the point made someone's words a fact.
+            issues.append(Issue("attribution", "states as fact what a quotation in its source says"))
     if (speaker := _first_person(pdoc)) is not None:
         issues.append(Issue("attribution", f"says '{speaker}' without saying who is speaking"))
 
@@ -347,6 +351,7 @@ def _other_family_member(point: str, sources: Sequence[str]) -> tuple[str, str] 
     return None
 
 
+_OPENING_QUOTES = ('"', "“")
 REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a generation slip
 
 
