@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     check_correct: Counter[str] = Counter()
     errors: list[str] = []
     rule_flags: list[bool] = []
-    rejected = rejected_faithful = 0  # flags the pipeline cannot mend by restoring the attribution
+    rejected = rejected_faithful = rejected_meta = 0  # flags not mended by restoring the attribution
     t0 = time.perf_counter()
     for p in points:
         article = articles[p["article"]]
@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if flagged and rewritable(issues) is None:
             rejected += 1
             rejected_faithful += not positive
+            rejected_meta += not positive and any(i.check == "meta" for i in issues)
         by_label[p["label"]] += 1
         flagged_by_label[p["label"]] += flagged
         for check in {i.check for i in issues}:
@@ -191,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"flagged (distorted or unsupported): precision {precision:.1%} ({tp}/{tp + fp}), "
           f"recall {recall:.1%} ({tp}/{tp + fn}); faithful points flagged: {fp}/{fp + tn}")
     print(f"rejected (flagged, and not mended by restoring the attribution, 'According to X, ...'): {rejected}, "
-          f"of which faithful {rejected_faithful}")
+          f"of which faithful {rejected_faithful} ({rejected_meta} of them about the article, 'The article "
+          f"discusses ...')")
     for split in sorted({p.get("split", "dev") for p in points}):
         members = [i for i, p in enumerate(points) if p.get("split", "dev") == split]
         print(f"  {split} split, {len(members)} points: "

@@ -294,6 +294,17 @@ def test_a_quotation_whose_speaker_came_before_is_not_a_fact_and_that_said_is_no
     assert meaning_issues("Ferrari are stronger over a long run and may yet threaten Hamilton.", [turn]) == []
 
 
+def test_a_point_about_the_article_is_no_thing_to_know_and_seems_certain_is_a_hedge() -> None:
+    source = "Ministers plan to give elderly people control over their own budget for personal care."
+    issues = meaning_issues("The article discusses plans to give elderly people control over their care budget.",
+                            [source])
+    assert "meta" in {i.check for i in issues}
+    assert "meta" not in {i.check for i in meaning_issues("The story began in May.", ["The story began in May."])}
+    seems = "Tony Blair seems certain to announce a general election on 5 May."
+    assert "qualifier" in {i.check for i in meaning_issues("Tony Blair is certain to announce a general election on 5 May.",
+                                                           [seems])}
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
