@@ -11,10 +11,15 @@ the best-matching source sentence on a spaCy parse and reports what changed:
 * ``negation`` -- the point drops or adds a "not"/"never"/"denied" on the verb it shares with the source;
 * ``qualifier`` -- the source hedges the shared verb ("may", "could", "plans to", "by mistake",
   "allegedly", "expected to") and the point states it flat;
-* ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb);
+* ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb), makes the one
+  acted upon the actor ("Tony Blair accused Mr Blair's government"), makes someone their own relative, or
+  puts another of a family for the one its source names ("Frank Jordan" for "Louis Jordan");
 * ``tense`` -- the point says something will happen that the source says happened, or the reverse;
 * ``date`` -- the point joins a month and a year that its sources give apart ("June 1908" from "last June"
-  and "between 1908 and 1915"): two facts merged into one.
+  and "between 1908 and 1915"): two facts merged into one;
+* ``garbled`` -- the same five words twice, or one named person doing something "with each other";
+* ``meta`` -- the point speaks of the article ("The article discusses ..."), not of the news;
+* ``action`` -- the point's main verb is in none of its sources nor the headline.
 
 Deterministic on purpose: the same input always gets the same verdict, tests can pin behaviour, and its
 precision and recall are measured on the labelled set (benchmarks/eval_trust.py), not assumed.
@@ -375,7 +380,7 @@ REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a 
 
 
 def _garbled(pdoc: Any) -> str | None:
-    """A point the small model garbled while rewording: one person doing something "with each other"
+    """A point the small model garbled while rewording: one named person doing something "with each other"
     (the source's second person dropped: "Tony Blair arrived within seconds of each other"), or the same
     run of words twice ("The committee's inquiry into X is part of the committee's inquiry into X")."""
     words = [t.lower_ for t in pdoc if t.is_alpha or t.like_num]
@@ -387,7 +392,7 @@ def _garbled(pdoc: Any) -> str | None:
         if tok.lower_ == "each" and tok.i + 1 < len(pdoc) and pdoc[tok.i + 1].lower_ == "other":
             verb = next((a for a in tok.ancestors if a.pos_ in {"VERB", "AUX"}), None)
             subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}] if verb is not None else []
-            if subjects and all(s.tag_ in {"NNP", "NN"} and not any(c.dep_ == "conj" for c in s.children)
+            if subjects and all(s.tag_ == "NNP" and not any(c.dep_ == "conj" for c in s.children)
                                 for s in subjects):
                 return f"says one ({subjects[0].text}) did something with 'each other'"
     return None
