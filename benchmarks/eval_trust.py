@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if flagged and rewritable(issues) is None:
             rejected += 1
             rejected_faithful += not positive
-            rejected_meta += not positive and any(i.check == "meta" for i in issues)
+            rejected_meta += not positive and any(i.check in {"meta", "fragment"} for i in issues)
         by_label[p["label"]] += 1
         flagged_by_label[p["label"]] += flagged
         for check in {i.check for i in issues}:
@@ -192,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"flagged (distorted or unsupported): precision {precision:.1%} ({tp}/{tp + fp}), "
           f"recall {recall:.1%} ({tp}/{tp + fn}); faithful points flagged: {fp}/{fp + tn}")
     print(f"rejected (flagged, and not mended by restoring the attribution, 'According to X, ...'): {rejected}, "
-          f"of which faithful {rejected_faithful} ({rejected_meta} of them about the article, 'The article "
-          f"discusses ...')")
+          f"of which faithful {rejected_faithful} ({rejected_meta} of them no fact to know: 'The article "
+          f"discusses ...', or not a sentence)")
     for split in sorted({p.get("split", "dev") for p in points}):
         members = [i for i, p in enumerate(points) if p.get("split", "dev") == split]
         print(f"  {split} split, {len(members)} points: "

@@ -307,6 +307,23 @@ def test_a_point_about_the_article_is_no_thing_to_know_and_seems_certain_is_a_he
                                                            [seems])}
 
 
+def test_as_the_leader_declared_attributes_and_those_who_wanted_does_not() -> None:
+    source = ("As the Tory leader declared, the aim of the exercise is to open up a real economic policy divide "
+              "between Labour and the Tories.")
+    point = "The aim of the exercise is to open up a real economic policy divide between Labour and the Tories."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    assert not has_attribution("Places should be there for those who wanted them.")
+
+
+def test_a_verb_the_source_also_says_plainly_keeps_no_hedge() -> None:
+    source = ("Odds on the second royal baby being called Sam have been slashed, and the baby could be called "
+              "Sam after the jockey.")
+    assert "qualifier" not in {i.check for i in meaning_issues(
+        "Odds on the second royal baby being called Sam have been slashed.", [source])}
+    assert "qualifier" in {i.check for i in meaning_issues(
+        "The baby will be called Sam.", ["The baby could be called Sam after the jockey."])}
+
+
 def test_a_person_made_their_own_relative_is_caught() -> None:
     source = "Mr Begg's father, Azmat, said he had been told he could see his son for 20 minutes."
     garbled = "Azmat Begg, Azmat Begg's father, Azmat, said he had been told he could see his son for 20 minutes."

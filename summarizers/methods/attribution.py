@@ -28,7 +28,7 @@ REPORTING_VERBS = frozenset(
     """say tell claim allege believe hope think argue insist warn state suggest report estimate predict
     expect fear deny accuse write announce assert contend maintain reckon suspect admit acknowledge
     concede add explain note reveal complain promise pledge vow threaten urge predict speculate
-    testify confirm describe call mention""".split()
+    testify confirm describe call mention declare""".split()
 )
 # Verbs that mark a wish or opinion: the rewrite keeps them ("hopes"), never turns them into "said".
 STANCE_VERBS = frozenset("hope believe think fear expect suspect reckon want wish doubt".split())
@@ -125,7 +125,8 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"}]
         # A parenthetical cue ("the man who, some pundits believe, was responsible", "the deal, officials
         # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
-        parenthetical = not clause and tok.dep_ == "parataxis"
+        parenthetical = not clause and (tok.dep_ == "parataxis" or (  # "As the Tory leader declared, ..."
+            tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)))
         if not clause and not parenthetical and not (quoted and lemma in REPORTING_VERBS):
             continue
         if lemma in {"call", "describe", "add", "note", "explain"} and not quoted:
@@ -192,7 +193,8 @@ def says(tok: Any, cues: frozenset[str] = REPORTING_VERBS) -> bool:
     if tok.pos_ not in {"VERB", "AUX"} or cue_lemma(tok) not in cues:
         return False
     clause = any(c.dep_ in {"ccomp", "xcomp"} for c in tok.children) and cue_lemma(tok) not in STANCE_VERBS
-    return any(c.dep_ == "nsubj" or (c.dep_ == "nsubjpass" and clause) for c in tok.children)
+    return any((c.dep_ == "nsubj" and c.tag_ not in {"WP", "WDT"}) or (c.dep_ == "nsubjpass" and clause)
+               for c in tok.children)  # "those *who wanted* them" is no one's claim
 
 
 def _lower_first(text: str, doc: Any) -> str:

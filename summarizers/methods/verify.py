@@ -282,6 +282,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         hedges = _hedges(sv, sdoc)
         if source_attribution is not None:
             hedges = [h for h in hedges if h != "would"]  # reported speech: "said it would" is not a hedge
+        if hedges and any(v is not sv and _lemma(v) == _lemma(sv) and not _hedges(v, sdoc) for v in _verbs(sdoc)):
+            hedges = []  # the source also says it plainly ("being called Sam" ... "could be called Sam")
         if hedges and not hedged_point:
             issues.append(Issue("qualifier", f"drops '{hedges[0]}' from '{sv.text}'"))
         p_agent, p_patient = _role_heads(pv)
