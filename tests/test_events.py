@@ -29,11 +29,11 @@ def test_event_sentences_name_the_headline_people_acting_in_the_past() -> None:
 
 
 def test_the_most_retold_events_come_first_once_each() -> None:
-    found = event_sentences(SENTENCES, WORDS, TITLE, content_words(TITLE))
+    found = event_sentences(SENTENCES, WORDS, TITLE)
     assert set(found[:2]) == {1, 2} and found[2] == 9  # the two retold events before the one told once
     assert 7 not in found  # "Reyes said Holt was draining ..." is the charge again
     assert not {0, 3, 4, 5} & set(found)
 
 
 def test_no_headline_no_events() -> None:
-    assert event_sentences(SENTENCES, WORDS, "", frozenset()) == []
+    assert event_sentences(SENTENCES, WORDS, "") == []

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from summarizers.methods.extractive import stem_word
+from summarizers.methods.verify import content_words
 from summarizers.nlp import parse
 from summarizers.segment import tokenize_words
 
@@ -51,12 +52,12 @@ def reports_event(sentence: str, headline_words: frozenset[str], headline_years:
     return bool(subject & headline_words)
 
 
-def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title: str,
-                    title_words: frozenset[str]) -> list[int]:
+def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title: str) -> list[int]:
     """Indexes into `texts` of the event sentences, the most retold first, one per event.
 
-    `texts` come best-ranked first, so that on a very long page the parse budget goes to those; `words` are the sentences' content words and `title_words` the headline's (as
-    `summarizers.methods.verify.content_words` gives them)."""
+    `texts` come best-ranked first, so that on a very long page the parse budget goes to those; `words`
+    are the sentences' content words (as `summarizers.methods.verify.content_words` gives them)."""
+    title_words = content_words(title)
     if not title_words:
         return []
     years = frozenset(_YEAR.findall(title))
@@ -76,10 +77,9 @@ def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title
         own = words[i] - title_words
         retold = sum(sum(idf[w] for w in own & other) for j, other in enumerate(words)
                      if j != i and len(own & other) >= MIN_SHARED)
-        scored.append((retold, i))
-    chosen: list[int] = []
-    for _retold, i in sorted(scored, key=lambda s: (-s[0], s[1])):
-        own = words[i] - title_words
-        if all(len(own & (words[j] - title_words)) < SAME_EVENT_WORDS for j in chosen):
-            chosen.append(i)
-    return chosen
+        scored.append((retold, i, own))
+    chosen: list[tuple[int, frozenset[str]]] = []
+    for _retold, i, own in sorted(scored, key=lambda s: (-s[0], s[1])):
+        if all(len(own & other) < SAME_EVENT_WORDS for _, other in chosen):
+            chosen.append((i, own))
+    return [i for i, _ in chosen]

@@ -249,8 +249,7 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
             for i in range(0, len(by_position), size)
         ]
         if title:  # a page this long is often several reports pasted together: their events first
-            found = event_sentences([c.sentence.text for c in candidates], [c.words for c in candidates], title,
-                                    content_words(title))
+            found = event_sentences([c.sentence.text for c in candidates], [c.words for c in candidates], title)
             order += [candidates[i] for i in found]
         order += [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]
     chosen: list[Sentence] = []
