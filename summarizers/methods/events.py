@@ -75,8 +75,10 @@ def event_sentences(texts: Sequence[str], words: Sequence[frozenset[str]], title
         if not reports_event(text, title_words, years):
             continue
         own = words[i] - title_words
-        retold = sum(sum(idf[w] for w in own & other) for j, other in enumerate(words)
-                     if j != i and len(own & other) >= MIN_SHARED)
+        # fsum: exactly rounded whatever the order of the sets' words, which changes with the string hash
+        # seed; a plain sum made two retellings of one event tie or not from one process to the next.
+        retold = math.fsum(idf[w] for j, other in enumerate(words)
+                           if j != i and len(own & other) >= MIN_SHARED for w in own & other)
         scored.append((retold, i, own))
     chosen: list[tuple[int, frozenset[str]]] = []
     for _retold, i, own in sorted(scored, key=lambda s: (-s[0], s[1])):
