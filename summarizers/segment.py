@@ -24,7 +24,12 @@ from summarizers.types import Sentence
 
 log = logging.getLogger(__name__)
 
-OPENING_QUOTES = "\"'“‘«"
+OPENING_QUOTES = "\"'“‘«"  # any mark that may open a quotation, the single ones too ('Yes,' he said)
+# The double marks that quote words in a point or a source: the checks look for these alone, because a
+# single mark is also an apostrophe ("Blair's"). As tuples, so `in` compares whole tokens.
+DOUBLE_OPENERS = ('"', "“")
+DOUBLE_CLOSERS = ('"', "”")
+DOUBLE_QUOTES = ('"', "“", "”")
 CLOSERS = "\"'”’»)]"
 # Titles that precede a name: a period after them is never the end of a sentence.
 TITLES = frozenset(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from summarizers.nlp import parse
+from summarizers.segment import DOUBLE_CLOSERS, DOUBLE_OPENERS, DOUBLE_QUOTES
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ CLAIM_NOUNS = frozenset(
 # Cues a point may use to keep a claim attributed.
 POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})
 PRONOUN_SOURCES = frozenset("he she they it i we you this that who".split())
-_QUOTE = re.compile(r"[\"“”]")
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
+_OPEN, _CLOSE, _MARKS = ("".join(marks) for marks in (DOUBLE_OPENERS, DOUBLE_CLOSERS, DOUBLE_QUOTES))
+_QUOTE = re.compile(f"[{_MARKS}]")
+_QUOTED = re.compile(f"[{_OPEN}][^{_MARKS}]*[{_CLOSE}]")
 _ADVERB_CUES = frozenset({"reportedly", "allegedly", "purportedly", "supposedly"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 

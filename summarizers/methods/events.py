@@ -25,11 +25,10 @@ from collections.abc import Sequence
 from summarizers.methods.extractive import stem_word
 from summarizers.methods.verify import content_words
 from summarizers.nlp import parse
-from summarizers.segment import tokenize_words
+from summarizers.segment import OPENING_QUOTES, tokenize_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _BACKGROUND = re.compile(r"\blast (?:year|month)\b|\b(?:years|months) ago\b|\bin the past\b", re.IGNORECASE)
-_QUOTE_OPENERS = ('"', "“", "‘", "'", "«")
 SAME_EVENT_WORDS = 3  # shared words (beyond the headline's) that make two event sentences one event
 MIN_SHARED = 2  # words a sentence must share with another for that one to count as retelling it
 SUBJECT_WINDOW = 8  # words at the start of a sentence where its subject is looked for before parsing
@@ -40,7 +39,7 @@ def reports_event(sentence: str, headline_words: frozenset[str], headline_years:
     """Whether `sentence` says that someone or something the headline names did something (past tense),
     in the story's own time."""
     text = sentence.lstrip()
-    if text.startswith(_QUOTE_OPENERS) or _BACKGROUND.search(text):
+    if text.startswith(tuple(OPENING_QUOTES)) or _BACKGROUND.search(text):
         return False
     if set(_YEAR.findall(text)) - headline_years:
         return False

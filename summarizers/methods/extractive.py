@@ -29,7 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
-from summarizers.segment import split_sentences, tokenize_words
+from summarizers.segment import OPENING_QUOTES, split_sentences, tokenize_words
 from summarizers.types import Sentence
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def analyze(text: str, *, title: str | None = None) -> Analysis:
             len(title_terms.intersection(terms)) / len(title_terms) if title_terms else 0.0,
             1.0 if i == 0 else similarity[0, i],
             float(_QUOTE.search(body) is not None),
-            float(body[0] in "\"“‘'«"),
+            float(body[0] in OPENING_QUOTES),
             float(_DIGIT.search(body) is not None),
             float(body.endswith("?")),
             len(terms) / max(n_words, 1),

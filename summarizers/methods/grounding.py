@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from summarizers.nlp import parse
+from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +336,7 @@ def unsupported_terms(
 
 
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
-_QUOTED_FIRST_PERSON = re.compile(r"[\"“][^\"“”]*\b(?:I|me|my)\b")
+_QUOTED_FIRST_PERSON = re.compile(f"[{''.join(DOUBLE_OPENERS)}][^{''.join(DOUBLE_QUOTES)}]*" r"\b(?:I|me|my)\b")
 ANTECEDENT_CHARS = 300  # how far back in the article a source's "he"/"she" is looked up
 SPEAKER_CHARS = 600  # ... and the speaker of a quote in the first person, often introduced a paragraph before
 

@@ -40,7 +40,7 @@ from summarizers.methods.events import event_sentences
 from summarizers.methods.extractive import DANGLING_OPENERS, ExtractiveSummarizer
 from summarizers.methods.verify import Issue, check_point, content_words
 from summarizers.runtime.base import deadline_after, remaining
-from summarizers.segment import split_sentences, tokenize_words
+from summarizers.segment import DOUBLE_CLOSERS, DOUBLE_OPENERS, DOUBLE_QUOTES, split_sentences, tokenize_words
 from summarizers.types import CheckResult, Point, Sentence, ThreeThings
 
 log = logging.getLogger(__name__)
@@ -329,7 +329,7 @@ def _unquoted(bullet: str) -> str:
     """`bullet` without the quotation marks a model sometimes wraps a whole point in; the closing mark of a
     quotation the point ends with (`called it "the biggest investment in fifty years."`) stays."""
     inner = bullet[1:-1]
-    if len(bullet) >= 2 and bullet[0] in '"“' and bullet[-1] in '"”' and not any(q in inner for q in '"“”'):
+    if len(bullet) >= 2 and bullet[0] in DOUBLE_OPENERS and bullet[-1] in DOUBLE_CLOSERS and not any(q in inner for q in DOUBLE_QUOTES):
         return inner.strip()
     return bullet
 

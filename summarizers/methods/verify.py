@@ -45,7 +45,7 @@ from summarizers.methods.attribution import (
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 from summarizers.methods.grounding import IGNORED_IN_NAMES, unsupported_terms
 from summarizers.nlp import parse
-from summarizers.segment import tokenize_words
+from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES, tokenize_words
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
                 f"states as fact what {attribution.source} {attribution.cue}",
                 attribution,
             ))
-        elif sdoc.text.lstrip()[:1] in _OPENING_QUOTES and not any(q in point for q in _OPENING_QUOTES):
+        elif sdoc.text.lstrip().startswith(DOUBLE_OPENERS) and not any(q in point for q in DOUBLE_OPENERS):
             # A quotation whose speaker the article named a sentence or more before ('"... with their
             # lives."' after 'Oxfam's Barbara Stocking said'): the point made someone's words a fact.
             issues.append(Issue("attribution", "states as fact what a quotation in its source says"))
@@ -377,7 +377,6 @@ def _about_the_article(pdoc: Any) -> bool:
         for c in root.children)
 
 
-_OPENING_QUOTES = ('"', "“")
 REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a generation slip
 
 
@@ -437,7 +436,7 @@ def _first_person(pdoc: Any) -> str | None:
         return None
     quoted = False
     for tok in pdoc:
-        if tok.text in {'"', "“", "”"}:
+        if tok.text in DOUBLE_QUOTES:
             quoted = tok.text != "”" and not quoted
             continue
         if not quoted and tok.lower_ in _FIRST_PERSON and tok.pos_ == "PRON":
