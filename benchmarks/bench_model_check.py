@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             line += "  check not asked (no model-written point survived the rules)"
         print(line, flush=True)
         if n == 0 and asked:  # the same question on an emptied cache: the cost the continuation avoids
-            prompt = tt._prompt(model, title or tt.headline(text), tt._candidates(text, title or tt.headline(text)))
+            prompt = tt.article_prompt(model, text, title)
             raw = model.generate([prompt], max_new_tokens=160, timeout_s=args.timeout, system=tt.SYSTEM)[0]
             reset(model)
             model_check.ask(model, prompt, raw, [p.text for p in asked], system=tt.SYSTEM, timeout_s=args.timeout)

@@ -98,13 +98,11 @@ def model_flags(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]
     for key, members in groups.items():
         article = articles[key]
         text = article["text"]
-        title = article.get("title") or tt.headline(text)
-        candidates = tt._candidates(text, title)
-        sentences = split_sentences(text)
+        spans = [span for i in members for span in points[i]["sources"]]
+        shown = [s for s in split_sentences(text) if any(s.start < end and start < s.end for start, end in spans)]
         # One prompt per article (showing every labelled point's sources), so that llama.cpp reads the
         # article once and each group of three reuses it, as the check reuses the prompt that wrote them.
-        prompt = tt._prompt(model, title, _with_sources(model, tt, candidates, sentences,
-                                                         [points[i]["sources"] for i in members]))
+        prompt = tt.article_prompt(model, text, article.get("title"), show=shown)
         for start in range(0, len(members), tt.COUNT):
             batch = members[start : start + tt.COUNT]
             answer = "\n".join(f"- {points[i]['point']}" for i in batch)
@@ -116,25 +114,6 @@ def model_flags(points: list[dict[str, Any]], articles: dict[str, dict[str, Any]
             print(f"  asked {len(batch)} points of {key}: {verdicts.answer!r} "
                   f"{verdicts.problem or ''}", file=sys.stderr, flush=True)
     return flags, time.perf_counter() - t0
-
-
-def _with_sources(model: Any, tt: Any, candidates: list[Any], sentences: list[Any],
-                  spans: list[list[list[int]]]) -> list[Any]:
-    """The article's candidates cut to what the prompt shows, with the points' source sentences first:
-    the lead two, the sources, then the best others while they fit the context budget (the prompt then
-    keeps this order), so the model is asked about points it could have written from what it read."""
-    wanted = [s for s in sentences if any(s.start < e and start < s.end for pts in spans for start, e in pts)]
-    lead = sorted(candidates, key=lambda c: c.sentence.start)[: tt.LEAD_SENTENCES]
-    forced = [tt._Candidate(s, tt.content_words(s.text)) for s in wanted]
-    order, seen, used = [], set(), 0
-    for c in [*lead, *forced, *candidates]:
-        cost = model.count_tokens(c.sentence.text)
-        if c.sentence in seen or (c not in lead and c not in forced and used + cost > tt.CONTEXT_TOKENS):
-            continue
-        seen.add(c.sentence)
-        order.append(c)
-        used += cost
-    return order
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from summarizers.methods.three_things import (
     SPARE,
     SYSTEM,
     align,
+    article_prompt,
     bullets_written,
     content_words,
     headline,
@@ -355,3 +356,15 @@ def test_seq2seq_models_get_the_text_without_an_instruction(article: str, tmp_pa
     real = three_things(article, model=model, max_new_tokens=24)
     assert len(real.points) == 3
     assert_well_formed(real, article)
+
+
+def test_article_prompt_is_what_three_things_sends_and_shows_the_sentences_asked_for(article: str) -> None:
+    """Evals ask the model with `article_prompt`: without `show` it is the very prompt of a briefing; with
+    it, a sentence the budget would leave out (a labelled point's source) is in the prompt."""
+    canned = CannedModel("- The farm bureau pledged money.")
+    three_things(article, model=canned)
+    assert article_prompt(canned, article) == canned.prompts[0]
+    left_out = [s for s in split_sentences(article) if s.text not in canned.prompts[0] and len(s.text) > 40]
+    assert left_out, "the fixture is longer than the context budget"
+    shown = article_prompt(canned, article, show=[left_out[-1]])
+    assert left_out[-1].text in shown and shown != canned.prompts[0]

@@ -84,8 +84,8 @@ class _Candidate:
     words: frozenset[str]
 
 
-__all__ = ["align", "bullets_written", "content_words", "headline", "overlapping_points", "parse_bullets",
-           "three_things"]
+__all__ = ["align", "article_prompt", "bullets_written", "content_words", "headline", "overlapping_points",
+           "parse_bullets", "three_things"]
 
 
 def overlapping_points(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -263,6 +263,31 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
     if model.kind == "seq2seq":  # a summarization model takes the text itself, not an instruction
         return f"{title.strip()}. {article}" if title else article
     return _frame(f"Title: {title.strip()}\n\n" if title else "", article)
+
+
+def article_prompt(model: AbstractiveModel, text: str, title: str | None = None, *,
+                   show: Sequence[Sentence] = ()) -> str:
+    """The prompt `three_things` would send `model` for `text`: what a benchmark or an eval asks the model
+    with, so that it measures the prompt in use. `show`: sentences the prompt must hold (an eval asking
+    about labelled points shows their sources): the lead, then these, then the best others while they fit
+    CONTEXT_TOKENS, in article order."""
+    title = title or headline(text)
+    candidates = _candidates(text, title)
+    if show:
+        lead = sorted(candidates, key=lambda c: c.sentence.start)[:LEAD_SENTENCES]
+        forced = [_Candidate(s, content_words(s.text)) for s in show]
+        kept: list[_Candidate] = []
+        seen: set[Sentence] = set()
+        used = 0
+        for c in [*lead, *forced, *candidates]:
+            cost = model.count_tokens(c.sentence.text)
+            if c.sentence in seen or (c not in lead and c not in forced and used + cost > CONTEXT_TOKENS):
+                continue
+            seen.add(c.sentence)
+            kept.append(c)
+            used += cost
+        candidates = kept
+    return _prompt(model, title, candidates)
 
 
 def _frame(head: str, article: str) -> str:
