@@ -445,3 +445,54 @@ def test_reported_future_is_rewritten_not_rejected() -> None:
 def test_a_headline_fragment_is_no_point() -> None:
     issues = check_point("Mr Campbell's e-mail to Newsnight", [sentence("Alastair Campbell")], article=HOTEL)
     assert [i.check for i in issues] == ["fragment"]
+
+
+def test_a_passive_accusation_names_no_speaker_and_a_copy_of_it_keeps_the_claim() -> None:
+    source = "The minister has been accused of hiding the cost of the new scheme."
+    assert attribution_of(source) is not None and attribution_of(source).source == "someone"
+    assert attribution_of("The minister was accused by the Tories of hiding the cost.").source == "the Tories"
+    assert meaning_issues(source, [source]) == []
+    assert "attribution" in {i.check for i in meaning_issues("The minister hid the cost of the new scheme.", [source])}
+
+
+def test_a_mark_that_closes_the_paragraph_above_opens_no_quotation() -> None:
+    point = "The young striker has played football since he could walk."
+    assert "attribution" not in {i.check for i in meaning_issues(point, ["\"\n" + point])}
+    assert "attribution" in {i.check for i in meaning_issues(point, ["\"" + point])}
+
+
+def test_a_short_point_the_tagger_misreads_is_a_sentence_when_its_source_has_the_verb() -> None:
+    source = "The former chat show host Robert Kilroy-Silk has quit UKIP, accusing it of betrayal."
+    assert "fragment" not in {i.check for i in check_point("Robert Kilroy-Silk quit UKIP.", [source])}
+
+
+def test_one_persons_words_given_to_another_are_caught() -> None:
+    source = ("Later, former astronaut John Grunsfeld said it is only a matter of time before life is found "
+              "on another world.")
+    swapped = "Ellen Stofan said it is only a matter of time before life is found on another world."
+    assert "roles" in {i.check for i in meaning_issues(swapped, [source])}
+    same = "Mr Grunsfeld said it is only a matter of time before life is found on another world."
+    assert "roles" not in {i.check for i in meaning_issues(same, [source])}
+
+
+def test_a_pronoun_changed_in_a_copy_is_caught() -> None:
+    source = "The manager urged his players to stand firm as he labelled the derby the club's biggest game in years."
+    assert "roles" in {i.check for i in meaning_issues(source.replace("as he", "as they"), [source])}
+    assert meaning_issues(source, [source]) == []
+
+
+def test_a_quotation_run_on_into_the_narration_after_it_is_caught() -> None:
+    sources = ['The minister said: "I dealt with this months ago.',
+               'The book, written by a Sunday newspaper journalist and serialised this week, said the pair had '
+               '"deep mutual contempt" for each other.']
+    run_on = ('"I dealt with this months ago. The book, written by a Sunday newspaper journalist and serialised '
+              'this week, said the pair had "deep mutual contempt" for each other."')
+    assert "attribution" in {i.check for i in meaning_issues(run_on, sources)}
+    kept = 'The book said the pair had "deep mutual contempt" for each other.'
+    assert "attribution" not in {i.check for i in meaning_issues(kept, sources[1:])}
+
+
+def test_the_action_check_knows_a_sub_editors_swaps_and_no_more() -> None:
+    source = "The home secretary quit in December after an inquiry into his conduct."
+    assert "action" not in {i.check for i in meaning_issues("The home secretary resigned in December.", [source])}
+    assert "action" in {i.check for i in meaning_issues("The home secretary was arrested in December.", [source])}

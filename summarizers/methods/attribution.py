@@ -41,10 +41,12 @@ CLAIM_NOUNS = frozenset(
 )
 # Cues a point may use to keep a claim attributed.
 POINT_CUES = frozenset(REPORTING_VERBS | STANCE_VERBS | CLAIM_NOUNS | {"accord", "reportedly", "allegedly"})
-PRONOUN_SOURCES = frozenset("he she they it i we you this that who".split())
+# Sources that do not say who they are ("someone": the unnamed accuser of "X has been accused of ...").
+PRONOUN_SOURCES = frozenset("he she they it i we you this that who someone".split())
 _OPEN, _CLOSE, _MARKS = ("".join(marks) for marks in (DOUBLE_OPENERS, DOUBLE_CLOSERS, DOUBLE_QUOTES))
 _QUOTE = re.compile(f"[{_MARKS}]")
 _QUOTED = re.compile(f"[{_OPEN}][^{_MARKS}]*[{_CLOSE}]")
+_CHARGES = frozenset({"accuse", "allege"})  # "X was accused of ...": the charge is a claim, not a fact
 _ADVERB_CUES = frozenset({"reportedly", "allegedly", "purportedly", "supposedly"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
@@ -101,6 +103,16 @@ def _source_phrase(tok: Any) -> str:
     return text
 
 
+def _speaker(cue: Any, subject: Any) -> str:
+    """Who speaks through `cue`: its subject, or for a passive cue the agent ("was accused *by the
+    Tories*"); a passive subject is what is spoken of ("Blunkett has been accused of ..."), so without an
+    agent the speaker is "someone"."""
+    if subject.dep_ != "nsubjpass":
+        return _source_phrase(subject)
+    agents = [o for c in cue.children if c.dep_ == "agent" for o in c.children if o.dep_ == "pobj"]
+    return _source_phrase(agents[0]) if agents else "someone"
+
+
 def _depth(tok: Any) -> int:
     return sum(1 for _ in tok.ancestors)
 
@@ -125,6 +137,8 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         if tok.pos_ not in {"VERB", "AUX"} or lemma not in REPORTING_VERBS | STANCE_VERBS:
             continue
         clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"}]
+        if not clause and lemma in _CHARGES:  # "(was) accused of hiding the cost": the charge is the claim
+            clause = [c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"]
         # A parenthetical cue ("the man who, some pundits believe, was responsible", "the deal, officials
         # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
         parenthetical = not clause and (tok.dep_ == "parataxis" or (  # "As the Tory leader declared, ..."
@@ -141,7 +155,7 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
             start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
         else:
             start, end = 0, len(sentence)
-        found.append((tok, _source_phrase(subjects[0]), start, end))
+        found.append((tok, _speaker(tok, subjects[0]), start, end))
     if found:
         named = [f for f in found if f[1].lower() not in PRONOUN_SOURCES] or found
         verb, source, start, end = min(named, key=lambda f: _depth(f[0]))
@@ -194,7 +208,8 @@ def says(tok: Any, cues: frozenset[str] = REPORTING_VERBS) -> bool:
     quadruple" keeps the forecast but drops whose it is."""
     if tok.pos_ not in {"VERB", "AUX"} or cue_lemma(tok) not in cues:
         return False
-    clause = any(c.dep_ in {"ccomp", "xcomp"} for c in tok.children) and cue_lemma(tok) not in STANCE_VERBS
+    clause = (any(c.dep_ in {"ccomp", "xcomp"} for c in tok.children) and cue_lemma(tok) not in STANCE_VERBS
+              or cue_lemma(tok) in _CHARGES)
     return any((c.dep_ == "nsubj" and c.tag_ not in {"WP", "WDT"}) or (c.dep_ == "nsubjpass" and clause)
                for c in tok.children)  # "those *who wanted* them" is no one's claim
 
