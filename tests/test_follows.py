@@ -30,7 +30,7 @@ from bot.follows.schema import FollowRow
 from bot.scheduler.follow_alerts import FollowAlerter
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.schema import ArticleRow
+from bot.store.schema import ArticleRevisionRow, ArticleRow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALICE = Requester("slack", "U0ALICE", "C0GENERAL", workspace_id="T1")
@@ -244,6 +244,24 @@ def test_one_dm_per_story_kept_across_restarts_and_one_update(env: Env) -> None:
     run(env.alerter(sender), T0 + timedelta(minutes=4))
     assert len(sender.sent) == 2  # at most one update per story
     assert [a.status for a in rows.list_alerts(env.store)] == ["sent", "sent"]
+
+
+def test_an_article_a_correction_makes_quote_a_followed_figure_is_alerted_once(env: Env) -> None:
+    env.follow("follow figure Angela Merkel")
+    sender = RecordingSender()
+    budget = env.add(BUDGET, T0 + timedelta(seconds=5))  # quotes someone else: no alert
+    run(env.alerter(sender), T0 + timedelta(seconds=30))
+    assert sender.sent == []
+    corrected = BUDGET.text + ' "Germany welcomes a budget that keeps its promises," Angela Merkel said in Berlin.'
+    assert env.store.update_article(budget, text=corrected).status == "updated"
+    with env.store.session() as s:  # the edit happens at a known instant, as env.add stores at one
+        s.execute(update(ArticleRevisionRow).values(revised_at=T0 + timedelta(minutes=1)))
+    run(env.alerter(sender), T0 + timedelta(minutes=1, seconds=30))
+    [dm] = sender.to(ALICE.user_id)
+    assert "Angela Merkel said: “Germany welcomes a budget that keeps its promises”" in (dm.stories[0].note or "")
+    run(env.alerter(sender, "p2"), T0 + timedelta(minutes=2))  # another process, a later pass: not again
+    assert len(sender.sent) == 1
+    assert rows.watermark(env.store, rows.REVISIONS) >= 1
 
 
 def test_no_alert_for_other_people_or_older_articles(env: Env) -> None:

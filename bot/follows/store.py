@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from bot.follows.schema import FollowAlertRow, FollowRow, FollowScanRow
 from bot.store import Store
-from bot.store.schema import ArticleRow
+from bot.store.schema import ArticleRevisionRow, ArticleRow
 from summarizers.people.names import fold
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ MAX_FOLLOWS = 25
 MAX_GENERATION = 1  # the first alert and one update
 DEFAULT_LEASE = timedelta(minutes=10)
 MAX_ERROR_CHARS = 1000
-SCAN = "alerts"
+SCAN = "alerts"  # the watermark over new articles (by article id)
+REVISIONS = "revisions"  # ... and over replaced article texts (by revision id)
 
 FollowKind = Literal["figure", "topic"]
 FIGURE: Literal["figure"] = "figure"
@@ -196,26 +197,27 @@ def active_follows(store: Store) -> list[Follow]:
 # -- the scan watermark -------------------------------------------------------------------------
 
 
-def watermark(store: Store) -> int:
-    """The highest article id the alert job has scanned (0 before its first pass)."""
+def watermark(store: Store, name: str = SCAN) -> int:
+    """The highest article id (or, for REVISIONS, revision id) the alert job has scanned (0 before its
+    first pass)."""
     with store.session() as s:
-        return int(s.scalar(select(FollowScanRow.article_id).where(FollowScanRow.name == SCAN)) or 0)
+        return int(s.scalar(select(FollowScanRow.article_id).where(FollowScanRow.name == name)) or 0)
 
 
-def advance_watermark(store: Store, article_id: int, now: datetime) -> None:
+def advance_watermark(store: Store, article_id: int, now: datetime, name: str = SCAN) -> None:
     """Move the watermark forward (never back: a slower process must not undo a faster one's progress)."""
     with store.session() as s:
-        if _changed(s, update(FollowScanRow).where(FollowScanRow.name == SCAN,
+        if _changed(s, update(FollowScanRow).where(FollowScanRow.name == name,
                                                    FollowScanRow.article_id < article_id)
                     .values(article_id=article_id, updated_at=now)):
             return
-        if s.get(FollowScanRow, SCAN) is not None:
+        if s.get(FollowScanRow, name) is not None:
             return
     try:
         with store.session() as s:
-            s.execute(insert(FollowScanRow).values(name=SCAN, article_id=article_id, updated_at=now))
+            s.execute(insert(FollowScanRow).values(name=name, article_id=article_id, updated_at=now))
     except IntegrityError:  # another process created it first
-        advance_watermark(store, article_id, now)
+        advance_watermark(store, article_id, now, name)
 
 
 def articles_after(store: Store, after_id: int, since: datetime, limit: int) -> list[tuple[int, datetime]]:
@@ -226,6 +228,16 @@ def articles_after(store: Store, after_id: int, since: datetime, limit: int) -> 
             .order_by(ArticleRow.id).limit(limit))
     with store.session() as s:
         return [(int(i), added) for i, added in s.execute(stmt)]
+
+
+def revisions_after(store: Store, after_id: int, since: datetime, limit: int) -> list[tuple[int, int, datetime]]:
+    """(revision id, article id, revised at) of article texts replaced after revision `after_id` and after
+    `since`, oldest first: an edit is news from the time it was made."""
+    stmt = (select(ArticleRevisionRow.id, ArticleRevisionRow.article_id, ArticleRevisionRow.revised_at)
+            .where(ArticleRevisionRow.id > after_id, ArticleRevisionRow.revised_at > since)
+            .order_by(ArticleRevisionRow.id).limit(limit))
+    with store.session() as s:
+        return [(int(r), int(a), when) for r, a, when in s.execute(stmt)]
 
 
 # -- alerts: recording matches --------------------------------------------------------------------

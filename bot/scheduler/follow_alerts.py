@@ -9,8 +9,9 @@ process), not from an in-process event.
 One pass at `now`:
 1. sends whose process died mid-send (lease over) become `unconfirmed`: never sent twice;
 2. scan: articles after the watermark (less `SCAN_OVERLAP` ids, for PostgreSQL transactions that commit
-   out of id order; re-scanning is harmless, `record_match` knows what it has) are matched against the
-   active follows and recorded as pending alerts, one per (follower, story, generation);
+   out of id order; re-scanning is harmless, `record_match` knows what it has), and articles whose text
+   was replaced after a second watermark over the revisions table, are matched against the active follows
+   and recorded as pending alerts, one per (follower, story, generation);
 3. deliver (up to `CONCURRENCY` followers at once): for each follower with pending alerts on a platform this process serves, unless the hourly
    cap is reached: claim them all (one DM), compose, commit to sending, send, record. A platform that
    refuses DMs to the user (closed DMs, unknown user) pauses their follows instead of retrying forever;
@@ -111,35 +112,49 @@ class FollowAlerter:
     # -- scanning -------------------------------------------------------------------------------
 
     def scan(self, now: datetime, recorded: Counter[str] | None = None) -> int:
-        """Match the articles stored since the watermark against the active follows; returns how many
-        articles were read. The watermark moves even with no follows: following is about news from now."""
-        start = max(rows.watermark(self.store) - SCAN_OVERLAP, 0)
-        found = rows.articles_after(self.store, start, now - SCAN_WINDOW, SCAN_LIMIT)
-        if not found:
-            return 0
+        """Match the articles stored, and the article texts replaced (a correction, an updated page),
+        since the watermarks against the active follows; returns how many were read. The watermarks
+        move even with no follows: following is about news from now."""
+        since = now - SCAN_WINDOW
+        found = rows.articles_after(self.store, max(rows.watermark(self.store) - SCAN_OVERLAP, 0), since,
+                                    SCAN_LIMIT)
+        revised = rows.revisions_after(self.store, max(rows.watermark(self.store, rows.REVISIONS) - SCAN_OVERLAP, 0),
+                                       since, SCAN_LIMIT)
+        when: dict[int, datetime] = {}
+        for article_id, at in [*found, *((a, at) for _, a, at in revised)]:
+            when[article_id] = max(at, when.get(article_id, at))  # an edit is news from when it was made
+        if when:
+            self._match(when, now, recorded)
+        if found:
+            rows.advance_watermark(self.store, found[-1][0], now)
+        if revised:
+            rows.advance_watermark(self.store, revised[-1][0], now, rows.REVISIONS)
+        return len(found) + len(revised)
+
+    def _match(self, when: Mapping[int, datetime], now: datetime, recorded: Counter[str] | None) -> None:
+        """Record an alert for every follower an article concerns (`when`: article id -> stored or revised)."""
         follows = rows.active_follows(self.store)
-        if follows:
-            ids = [i for i, _ in found]
-            articles = {a.id: a for a in self.store.articles_by_ids(ids)}
-            matches: list[rows.Match] = []
-            for scope, group in follows_by_scope(follows).items():
-                # A follower hears only of articles their server or workspace may see (its own and
-                # global sources), never of another tenant's feeds.
-                visible = {a.id for a in self.store.articles_by_ids(ids, scope=scope)}
-                for article_id, stored_at in found:
-                    article = articles.get(article_id)
-                    if article is None or article_id not in visible:
-                        continue
-                    try:
-                        matches += match_article(article, stored_at, group, self.service.people_for,
-                                                 self.service.quotes_for)
-                    except Exception:  # one unreadable article must not stop the others' alerts
-                        log.exception("could not match article %d against follows", article_id)
-            outcomes = rows.record_matches(self.store, matches, now)
-            if recorded is not None:
-                recorded.update({k: n for k, n in outcomes.items() if k in {"new", "update", "added"}})
-        rows.advance_watermark(self.store, found[-1][0], now)
-        return len(found)
+        if not follows:
+            return
+        ids = list(when)
+        articles = {a.id: a for a in self.store.articles_by_ids(ids)}
+        matches: list[rows.Match] = []
+        for scope, group in follows_by_scope(follows).items():
+            # A follower hears only of articles their server or workspace may see (its own and
+            # global sources), never of another tenant's feeds.
+            visible = {a.id for a in self.store.articles_by_ids(ids, scope=scope)}
+            for article_id, stored_at in when.items():
+                article = articles.get(article_id)
+                if article is None or article_id not in visible:
+                    continue
+                try:
+                    matches += match_article(article, stored_at, group, self.service.people_for,
+                                             self.service.quotes_for)
+                except Exception:  # one unreadable article must not stop the others' alerts
+                    log.exception("could not match article %d against follows", article_id)
+        outcomes = rows.record_matches(self.store, matches, now)
+        if recorded is not None:
+            recorded.update({k: n for k, n in outcomes.items() if k in {"new", "update", "added"}})
 
     # -- delivering -----------------------------------------------------------------------------
 

@@ -72,6 +72,18 @@ class ArticleRow(Base):
                       Index("ix_articles_story_id", "story_id"))
 
 
+class ArticleRevisionRow(Base):
+    """One replacement of a stored article's text (`Store.update_article`), in the order they happened: the
+    follow-alert job reads this table from a watermark, as it reads new articles by id, so an article
+    that a correction makes quote a followed figure is alerted like a new one."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    revised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class StoryRow(Base):
     """One event across outlets. `signature` is the compact term summary placement compares new articles
     with (see bot.stories.cluster), so placing an article never re-reads the stored texts."""

@@ -19,6 +19,7 @@ from bot.articles.dedupe import canonical_url
 from bot.articles.models import Article
 from bot.store.database import make_engine, migrate
 from bot.store.schema import (
+    ArticleRevisionRow,
     ArticleRow,
     DeliveryRow,
     FeedArticleRow,
@@ -214,6 +215,7 @@ class Store:
             if title is not None:
                 row.title = title
             row.story_id = None
+            s.add(ArticleRevisionRow(article_id=article_id))
             s.flush()
             rebuilt = self._rebuild_story(s, old_story) if old_story is not None else None
             if rebuilt is not None:
