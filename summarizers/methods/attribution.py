@@ -204,8 +204,8 @@ def says(tok: Any, cues: frozenset[str] = REPORTING_VERBS) -> bool:
     """Whether `tok` is a cue verb with a subject ("Jowell *said*", "officials *hope*"): someone named as
     speaking, not a cue word in another role ("failing to *report* fraud"). A passive subject counts
     only for a reporting verb with a reported clause ("he is said to be ...", "it was reported that
-    ..."): "new initiatives were *announced*" tells what happened, and "the number is *expected* to
-    quadruple" keeps the forecast but drops whose it is."""
+    ..."), or for a charge ("he was *accused* of ..."): "new initiatives were *announced*" tells what
+    happened, and "the number is *expected* to quadruple" keeps the forecast but drops whose it is."""
     if tok.pos_ not in {"VERB", "AUX"} or cue_lemma(tok) not in cues:
         return False
     clause = (any(c.dep_ in {"ccomp", "xcomp"} for c in tok.children) and cue_lemma(tok) not in STANCE_VERBS
