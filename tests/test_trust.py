@@ -496,3 +496,43 @@ def test_the_action_check_knows_a_sub_editors_swaps_and_no_more() -> None:
     source = "The home secretary quit in December after an inquiry into his conduct."
     assert "action" not in {i.check for i in meaning_issues("The home secretary resigned in December.", [source])}
     assert "action" in {i.check for i in meaning_issues("The home secretary was arrested in December.", [source])}
+
+
+def test_a_claim_a_source_attributes_at_the_end_keeps_its_source_even_with_a_verb_inside() -> None:
+    source = "The premier promised his deputy he would step down before the vote, a new biography of the deputy claims."
+    assert attribution_of(source).cue_lemma == "claim"
+    dropped = "The premier promised his deputy he would step down before the vote."
+    assert "attribution" in {i.check for i in meaning_issues(dropped, [source])}
+    hotel = 'Hotel owner Tom Jones said: "I just hope the city can handle the crowds."'
+    assert "attribution" not in {i.check for i in meaning_issues("Tom Jones hopes the city can handle the crowds.",
+                                                                 [hotel])}
+
+
+def test_a_stance_verb_beside_a_quotation_is_no_speech() -> None:
+    source = 'Those five words make listeners think of the singer\'s pop masterpiece "Harbour Lights."'
+    assert attribution_of(source) is None
+
+
+def test_not_one_thing_but_another_affirms_the_other() -> None:
+    source = "What makes the song unusual is that it isn't a relic of its decade but a talisman for listeners."
+    assert "negation" not in {i.check for i in meaning_issues("It is a talisman for listeners.", [source])}
+    assert "negation" in {i.check for i in meaning_issues("It is a relic of its decade.", [source])}
+
+
+def test_the_family_member_the_headline_names_is_no_other_relative() -> None:
+    source = "Freberg died in hospital, his son and daughter, Donavan and Donna Freberg, confirmed."
+    point = "Stan Freberg died in hospital."
+    assert "roles" in {i.check for i in meaning_issues(point, [source])}
+    assert "roles" not in {i.check for i in meaning_issues(point, [source], title="Satirist Stan Freberg dies")}
+
+
+def test_a_rank_no_source_gives_and_an_effect_told_as_a_purpose_are_caught() -> None:
+    wears = "The model wears a simple silver septum ring on the red carpet."
+    assert "grounding" in {i.check for i in meaning_issues("The model is the first to wear a septum ring.", [wears])}
+    degree = "He was charged with first-degree murder on Monday."
+    assert meaning_issues("He was charged with first-degree murder.", [degree]) == []
+    song = "By writing the song, the singer has guaranteed that the memory of those musicians lives forever."
+    assert "roles" in {i.check for i in meaning_issues("The song was written to guarantee the memory of those "
+                                                       "musicians.", [song])}
+    known = "The satirist, whose comic records won worldwide acclaim, has died."
+    assert "action" not in {i.check for i in meaning_issues("He was known for his comic records.", [known])}

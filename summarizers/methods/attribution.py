@@ -47,6 +47,12 @@ _OPEN, _CLOSE, _MARKS = ("".join(marks) for marks in (DOUBLE_OPENERS, DOUBLE_CLO
 _QUOTE = re.compile(f"[{_MARKS}]")
 _QUOTED = re.compile(f"[{_OPEN}][^{_MARKS}]*[{_CLOSE}]")
 _CHARGES = frozenset({"accuse", "allege"})  # "X was accused of ...": the charge is a claim, not a fact
+# A sentence that ends ", a new book about the chancellor claims.": the small tagger can read the cue as
+# a noun ("chancellor claims"), so the shape itself attributes the sentence before the comma.
+_TRAILING_CUES = {"claims": "claim", "says": "say", "said": "say", "reports": "report", "suggests": "suggest",
+                  "argues": "argue", "alleges": "allege", "insists": "insist", "warns": "warn", "states": "state"}
+_TRAILING_CUE = re.compile(r",\s+(?P<source>(?:the|a|an|his|her|their|its)\s[^,]{1,80}?)\s+"
+                           rf"(?P<cue>{'|'.join(_TRAILING_CUES)})\s*[.!]?[\"”']?\s*$", re.IGNORECASE)
 _ADVERB_CUES = frozenset({"reportedly", "allegedly", "purportedly", "supposedly"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
@@ -130,6 +136,9 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
             objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objs:
                 return Attribution(_source_phrase(objs[0]), "according to", "accord", 0, len(sentence))
+    if (m := _TRAILING_CUE.search(sentence)) is not None:  # the outermost: "..., a book claims."
+        cue = m.group("cue")
+        return Attribution(m.group("source"), cue, _TRAILING_CUES[cue.lower()], 0, m.start())
     quoted = bool(_QUOTE.search(sentence))
     found: list[tuple[Any, str, int, int]] = []
     for tok in doc:
@@ -143,7 +152,9 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
         parenthetical = not clause and (tok.dep_ == "parataxis" or (  # "As the Tory leader declared, ..."
             tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)))
-        if not clause and not parenthetical and not (quoted and lemma in REPORTING_VERBS):
+        # A quotation in the sentence makes a bare speech verb its cue ('"...," she said'); a stance verb
+        # there is no speech ("makes baby boomers think of ... "American Pie"").
+        if not clause and not parenthetical and not (quoted and lemma in REPORTING_VERBS - STANCE_VERBS):
             continue
         if lemma in {"call", "describe", "add", "note", "explain"} and not quoted:
             continue
@@ -169,12 +180,14 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
     return None
 
 
-def has_attribution(point: str, doc: Any = None) -> bool:
+def has_attribution(point: str, doc: Any = None, *, inner: frozenset[str] = frozenset()) -> bool:
     """Whether `point` itself says whose claim it states: a reporting or stance verb with a subject ("X
     said", "officials hope"), "according to", "reportedly", a claim noun ("the memo", "a study"), or a
     quotation that is most of the point. A cue word in another role does not count: "failing to
     report fraud" reports nothing, "Spain's state of health" states nothing, and three quoted words
-    inside a sentence ("a world that was "divided"") leave the rest of it a bare claim."""
+    inside a sentence ("a world that was "divided"") leave the rest of it a bare claim. Cue verbs in
+    `inner` do not count: they belong to the claim a source attributes ("Blair *promised* Brown he would
+    stand down, a new book claims": the point that keeps "promised" still drops the book)."""
     doc = doc if doc is not None else parse(point)
     quoted = sum(len(m.group(0)) for m in _QUOTED.finditer(point))
     if quoted >= len(point.strip()) / 2:
@@ -184,7 +197,7 @@ def has_attribution(point: str, doc: Any = None) -> bool:
             return True
         if t.pos_ == "NOUN" and (t.lower_ in CLAIM_NOUNS or str(t.lemma_).lower() in CLAIM_NOUNS) and _as_source(t):
             return True
-        if says(t, POINT_CUES):
+        if says(t, POINT_CUES) and cue_lemma(t) not in inner:
             return True
     return False
 

@@ -15,7 +15,9 @@ the best-matching source sentence on a spaCy parse and reports what changed:
 * ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb), makes the one
   acted upon the actor ("Tony Blair accused Mr Blair's government"), makes someone their own relative, or
   puts another of a family for the one its source names ("Frank Jordan" for "Louis Jordan"), has one
-  person say what its source has another say, or changes a pronoun in a copy ("they" for "he");
+  person say what its source has another say, changes a pronoun in a copy ("they" for "he"), or tells an
+  effect as a purpose ("was written to guarantee" where the source says it "has guaranteed");
+* ``grounding`` -- (here) the point gives a rank ("the first to", "the only") that no source gives;
 * ``tense`` -- the point says something will happen that the source says happened, or the reverse;
 * ``date`` -- the point joins a month and a year that its sources give apart ("June 1908" from "last June"
   and "between 1908 and 1915"): two facts merged into one;
@@ -144,6 +146,19 @@ def _negated(verb: Any) -> bool:
     return head is not verb and head.lemma_.lower() in NEGATING_VERBS and verb.dep_ in {"xcomp", "ccomp", "pcomp"}
 
 
+def _but_affirms(verb: Any, pdoc: Any) -> bool:
+    """The source's negation falls on a first complement and "but" affirms a second one, which the point
+    states: "it isn't a relic ... but a talisman" -> "It is a talisman"."""
+    words = {t.lower_ for t in pdoc}
+
+    def but_then(head: Any) -> bool:  # "but" and a conjunct the point states, hung on `head`
+        return any(d.lower_ == "but" for d in head.children) and any(
+            c.dep_ == "conj" and c.pos_ != "VERB" and c.lower_ in words for c in head.children)
+
+    negated = [c for c in verb.children if c.dep_ in {"attr", "dobj", "acomp"} and c.lower_ not in words]
+    return bool(negated) and (but_then(verb) or any(but_then(c) for c in negated))
+
+
 def _hedges(verb: Any, sentence: Any) -> list[str]:
     """The hedges on `verb`: modal auxiliaries, hedging adverbs, "by mistake", a governing "plans to"."""
     found: list[str] = []
@@ -265,11 +280,12 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         return []
     sdoc, _share = found
     issues: list[Issue] = []
-    attributed = has_attribution(point, pdoc)
+    covering = _attribution_covering(pdoc, sources)
+    attribution = covering[0] if covering else None
+    attributed = has_attribution(point, pdoc, inner=covering[1] if covering else frozenset())
 
     # Attribution: the best source reports a claim and the point drops whose it is.
     if not attributed:
-        attribution = _attribution_covering(pdoc, sources)
         if attribution is not None:
             issues.append(Issue(
                 "attribution",
@@ -290,6 +306,10 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         issues.append(Issue("roles", f"has {speakers[0]} say what {speakers[1]} said"))
     if (swap := _swapped_pronoun(pdoc, sdoc)) is not None:
         issues.append(Issue("roles", f"says '{swap[0]}' where its source says '{swap[1]}'"))
+    if (rank := _added_rank(pdoc, sources)) is not None:
+        issues.append(Issue("grounding", f"names what its sources do not: {rank}"))
+    if (purpose := _effect_as_purpose(pdoc, sources)) is not None:
+        issues.append(Issue("roles", f"makes '{purpose}' a purpose where its source says it happened"))
 
     point_verbs = {_lemma(v): v for v in _verbs(pdoc)}
     pairs = [(point_verbs[_lemma(v)], v) for v in _verbs(sdoc) if _lemma(v) in point_verbs]
@@ -297,7 +317,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     point_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in pdoc)
     source_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_.lower() in NEGATING_VERBS for t in sdoc)
     for pv, sv in pairs:
-        if _negated(sv) and not _negated(pv) and not point_negated:
+        if _negated(sv) and not _negated(pv) and not point_negated and not _but_affirms(sv, pdoc):
             issues.append(Issue("negation", f"drops the negation of '{sv.text}'"))
         elif _negated(pv) and not _negated(sv) and not source_negated:
             issues.append(Issue("negation", f"adds a negation to '{pv.text}'"))
@@ -328,7 +348,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         issues.append(Issue("date", f"'{composed}' joins a month and a year its sources give apart"))
     if (relative := _own_relative(pdoc)) is not None:
         issues.append(Issue("roles", f"makes {relative[0]} their own {relative[1]}"))
-    if (kin := _other_family_member(point, sources)) is not None:
+    if (kin := _other_family_member(point, [*sources, title] if title else sources)) is not None:
         issues.append(Issue("roles", f"names {kin[0]} where its source has {kin[1]}"))
     if (garble := _garbled(pdoc)) is not None:
         issues.append(Issue("garbled", garble))
@@ -442,6 +462,41 @@ def _swapped_pronoun(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
     return None
 
 
+_RANKS = frozenset({"first", "only", "last", "sole", "first-ever"})
+
+
+def _added_rank(pdoc: Any, sources: Sequence[str]) -> str | None:
+    """A rank the point gives ("Pixie Geldof is *the first* to wear a septum ring") that no source gives:
+    a claim of its own, whatever else the point copies."""
+    words = {part for text in sources for w in tokenize_words(text) for part in w.lower().split("-")}
+    for tok in pdoc:
+        if tok.lower_ in _RANKS and tok.pos_ == "ADJ" and tok.lower_ not in words:
+            return str(tok.text)
+    return None
+
+
+def _effect_as_purpose(pdoc: Any, sources: Sequence[str]) -> str | None:
+    """A verb the point puts as the purpose of another ("It was written *to guarantee* ...") that its
+    sources say happened ("... has guaranteed that ..."), never as an aim: an effect told as an intent."""
+    for tok in pdoc:
+        if tok.pos_ != "VERB" or tok.dep_ not in {"xcomp", "advcl"} or not any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+            continue
+        if tok.dep_ == "xcomp" and not any(c.dep_ == "auxpass" for c in tok.head.children):
+            continue  # "plans to resign", "wants to go": the head's own complement, not a purpose
+        lemma = str(tok.lemma_).lower()
+        done = aimed = False
+        for text in sources:
+            for t in parse(text):
+                if str(t.lemma_).lower() == lemma and t.pos_ == "VERB":
+                    aimed |= any(c.dep_ == "aux" and c.lower_ == "to" for c in t.children)
+                    done |= t.tag_ in {"VBD", "VBZ", "VBP"} or (t.tag_ == "VBN" and any(
+                        c.dep_ == "aux" for c in t.children))
+        if done and not aimed:
+            return str(tok.text)
+    return None
+
+
 _QUOTE_OR_WORD = re.compile(r"[\"“”]|[^\W_]+(?:['’-][^\W_]+)*")
 QUOTED_RUN = 8  # words in a row that make a quotation of the source's own narration, not a shared phrase
 
@@ -533,6 +588,8 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
         lemma = str(tok.lemma_).lower()
         if lemma in _LIGHT_VERBS or cue_lemma(tok) in REPORTING_VERBS | STANCE_VERBS:
             continue
+        if lemma == "know" and any(c.dep_ == "auxpass" for c in tok.children):
+            continue  # "was known for his satire": what someone was, not something that happened
         stem = lemma[: max(4, min(len(lemma), 5))]
         if any(w.startswith(stem) or w == tok.lower_ for w in words):
             continue
@@ -590,22 +647,34 @@ def _declined_to_speak(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
     return str(spoken[0].text), " ".join(t.text for t in refusal.subtree if t.i <= cues[0].i)
 
 
-def _attribution_covering(pdoc: Any, sources: Sequence[str]) -> Attribution | None:
-    """The attribution of a source sentence whose reported content holds most of the point's words."""
+def _attribution_covering(pdoc: Any, sources: Sequence[str]) -> tuple[Attribution, frozenset[str]] | None:
+    """The attribution of a source sentence whose reported content holds most of the point's words, with
+    the cue lemmas inside that content (the claim's own "promised", not the source's "claims")."""
     target = _content(pdoc)
     if not target:
         return None
-    best: tuple[float, Attribution] | None = None
+    best: tuple[float, Attribution, frozenset[str]] | None = None
     for text in sources:
-        sdoc = parse(text)
-        attribution = attribution_of(text, sdoc)
+        attribution = attribution_of(text, parse(text))
         if attribution is None:
             continue
-        content = _content(parse(text[attribution.content_start : attribution.content_end]))
-        share = len(content & target) / len(target)
+        claim = parse(text[attribution.content_start : attribution.content_end])
+        share = len(_content(claim) & target) / len(target)
         if share >= 0.5 and (best is None or share > best[0]):
-            best = (share, attribution)
-    return best[1] if best else None
+            # The claim's own cues, unless the point names the source: "Tom Jones hopes ..." keeps his
+            # "I just hope ...", "Blair promised ..." drops "a new book claims".
+            named = _source_words(attribution.source) & {t.lower_ for t in pdoc}
+            inner = frozenset() if named else frozenset(cue_lemma(t) for t in claim) - {attribution.cue_lemma}
+            best = (share, attribution, inner)
+    return (best[1], best[2]) if best else None
+
+
+def _source_words(source: str) -> set[str]:
+    """The words that say who a source is: its names ("Hotel owner *Tom Jones*"), else its head noun ("a
+    new *book* about the chancellor")."""
+    doc = parse(source)
+    names = {t.lower_ for t in doc if t.pos_ == "PROPN"}
+    return names or {t.lower_ for t in doc if t.dep_ == "ROOT"}
 
 
 def _unique(issues: list[Issue]) -> list[Issue]:
