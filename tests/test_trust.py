@@ -536,3 +536,11 @@ def test_a_rank_no_source_gives_and_an_effect_told_as_a_purpose_are_caught() -> 
                                                        "musicians.", [song])}
     known = "The satirist, whose comic records won worldwide acclaim, has died."
     assert "action" not in {i.check for i in meaning_issues("He was known for his comic records.", [known])}
+
+
+def test_the_writers_own_first_person_is_no_one_elses_words() -> None:
+    sketch = 'The slogan "Forward together" is to become as much a part of our daily lives as the weather.'
+    assert meaning_issues(sketch, [sketch]) == []
+    quoted = 'The minister said: "We will simply not allow any tricks in our elections."'
+    assert "attribution" in {i.check for i in meaning_issues("We will simply not allow any tricks in our elections.",
+                                                             [quoted])}

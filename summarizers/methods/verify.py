@@ -296,7 +296,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
             # A quotation whose speaker the article named a sentence or more before ('"... with their
             # lives."' after 'Oxfam's Barbara Stocking said'): the point made someone's words a fact.
             issues.append(Issue("attribution", "states as fact what a quotation in its source says"))
-    if (speaker := _first_person(pdoc)) is not None:
+    if (speaker := _first_person(pdoc)) is not None and not _narrated(speaker, sdoc.text):
         issues.append(Issue("attribution", f"says '{speaker}' without saying who is speaking"))
     if (run := _quoted_narration(point, sources)) is not None:
         issues.append(Issue("attribution", f"quotes as someone's words what its source says itself: '{run}'"))
@@ -460,6 +460,13 @@ def _swapped_pronoun(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
                 and all(blocks[n][0] == "equal" and blocks[n][2] - blocks[n][1] >= 3 for n in (k - 1, k + 1))):
             return pdoc[i1].text, sdoc[j1].text
     return None
+
+
+def _narrated(word: str, source: str) -> bool:
+    """Whether `source` says `word` outside quotation marks: the writer's own voice (a sketch's "our daily
+    lives"), which a point may copy, not someone's words copied without their name."""
+    words, quoted = _words_quoted(source)
+    return any(w == word.lower() and not q for w, q in zip(words, quoted, strict=True))
 
 
 _RANKS = frozenset({"first", "only", "last", "sole", "first-ever"})
