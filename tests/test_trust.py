@@ -544,3 +544,24 @@ def test_the_writers_own_first_person_is_no_one_elses_words() -> None:
     quoted = 'The minister said: "We will simply not allow any tricks in our elections."'
     assert "attribution" in {i.check for i in meaning_issues("We will simply not allow any tricks in our elections.",
                                                              [quoted])}
+
+
+def test_each_claim_of_a_run_on_sentence_keeps_its_source() -> None:
+    source = ("The Tories believe the premier is playing the fear card before the election And they believe "
+              "the premier is using the issue to paint the opposition as soft on crime.")
+    point = "The premier is using the issue to paint the opposition as soft on crime."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+
+
+def test_a_copy_that_keeps_an_unnamed_cue_keeps_the_attribution() -> None:
+    source = "Mr Howard is expected to tell activists in Kent that voters' goodwill is being abused."
+    assert "attribution" not in {i.check for i in meaning_issues(source, [source])}
+    assert "attribution" in {i.check for i in meaning_issues(
+        "Mr Howard will tell activists in Kent that voters' goodwill is being abused.", [source])}
+
+
+def test_the_headline_copied_is_no_fragment() -> None:
+    lead = "Ministers have launched a crackdown on hardcore truants in England's schools."
+    title = "Labour targets 'hardcore truants'"
+    assert "fragment" not in {i.check for i in check_point(title, [lead], title=title)}
+    assert "fragment" in {i.check for i in check_point("Crackdown on hardcore truants", [lead])}

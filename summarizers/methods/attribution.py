@@ -129,16 +129,24 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
     With several cues ("X said he hoped ..."), the source is the outermost named speaker and a stance
     verb inside ("hoped") is kept as `stance`, so a rewrite says "X hopes", not "X said".
     """
+    found = attributions_of(sentence, doc)
+    return found[0] if found else None
+
+
+def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
+    """Every claim `sentence` attributes, the outermost (`attribution_of`) first: a sentence that runs
+    two together ("the Tories believe the prime minister is playing the fear card ... And they believe
+    Tony Blair is using the issue ...") attributes each of them."""
     doc = doc if doc is not None else parse(sentence)
     for tok in doc:
         # "according to X, ..." (also "according to a leaked memo")
         if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
             objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objs:
-                return Attribution(_source_phrase(objs[0]), "according to", "accord", 0, len(sentence))
+                return [Attribution(_source_phrase(objs[0]), "according to", "accord", 0, len(sentence))]
     if (m := _TRAILING_CUE.search(sentence)) is not None:  # the outermost: "..., a book claims."
         cue = m.group("cue")
-        return Attribution(m.group("source"), cue, _TRAILING_CUES[cue.lower()], 0, m.start())
+        return [Attribution(m.group("source"), cue, _TRAILING_CUES[cue.lower()], 0, m.start())]
     quoted = bool(_QUOTE.search(sentence))
     found: list[tuple[Any, str, int, int]] = []
     for tok in doc:
@@ -169,15 +177,16 @@ def attribution_of(sentence: str, doc: Any = None) -> Attribution | None:
         found.append((tok, _speaker(tok, subjects[0]), start, end))
     if found:
         named = [f for f in found if f[1].lower() not in PRONOUN_SOURCES] or found
-        verb, source, start, end = min(named, key=lambda f: _depth(f[0]))
+        outer = min(named, key=lambda f: _depth(f[0]))
         stance = next((cue_lemma(f[0]) for f in found if cue_lemma(f[0]) in STANCE_VERBS), None)
-        return Attribution(source, verb.text, cue_lemma(verb), start, end, stance=stance)
+        return [Attribution(source, verb.text, cue_lemma(verb), start, end, stance=stance if f is outer else None)
+                for f in [outer, *(f for f in found if f is not outer)] for verb, source, start, end in [f]]
     for tok in doc:
         # "a leaked memo shows / says / found ...", "the study found": the noun is the source.
         if tok.lemma_.lower() in CLAIM_NOUNS and tok.dep_ in _SUBJECT_DEPS and tok.head.pos_ in {"VERB", "AUX"}:
             if any(c.dep_ in {"ccomp", "xcomp"} for c in tok.head.children):
-                return Attribution(_source_phrase(tok), tok.head.text, cue_lemma(tok.head), 0, len(sentence))
-    return None
+                return [Attribution(_source_phrase(tok), tok.head.text, cue_lemma(tok.head), 0, len(sentence))]
+    return []
 
 
 def has_attribution(point: str, doc: Any = None, *, inner: frozenset[str] = frozenset()) -> bool:
