@@ -179,8 +179,9 @@ def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
         named = [f for f in found if f[1].lower() not in PRONOUN_SOURCES] or found
         outer = min(named, key=lambda f: _depth(f[0]))
         stance = next((cue_lemma(f[0]) for f in found if cue_lemma(f[0]) in STANCE_VERBS), None)
-        return [Attribution(source, verb.text, cue_lemma(verb), start, end, stance=stance if f is outer else None)
-                for f in [outer, *(f for f in found if f is not outer)] for verb, source, start, end in [f]]
+        ordered = [outer, *(f for f in found if f is not outer)]
+        return [Attribution(source, verb.text, cue_lemma(verb), start, end, stance=stance if n == 0 else None)
+                for n, (verb, source, start, end) in enumerate(ordered)]
     for tok in doc:
         # "a leaked memo shows / says / found ...", "the study found": the noun is the source.
         if tok.lemma_.lower() in CLAIM_NOUNS and tok.dep_ in _SUBJECT_DEPS and tok.head.pos_ in {"VERB", "AUX"}:
