@@ -565,3 +565,12 @@ def test_the_headline_copied_is_no_fragment() -> None:
     title = "Labour targets 'hardcore truants'"
     assert "fragment" not in {i.check for i in check_point(title, [lead], title=title)}
     assert "fragment" in {i.check for i in check_point("Crackdown on hardcore truants", [lead])}
+
+
+def test_the_doer_aimed_at_someone_the_source_names_in_another_role_is_caught() -> None:
+    source = ("The chancellor has criticised a union leader who said conflict between himself and the premier "
+              "Tony Blair was harming the government.")
+    wrong = "The chancellor has criticised Tony Blair for harming the government."
+    assert "roles" in {i.check for i in meaning_issues(wrong, [source])}
+    assert "roles" not in {i.check for i in meaning_issues("The chancellor has criticised a union leader.",
+                                                           [source])}

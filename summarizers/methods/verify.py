@@ -15,8 +15,10 @@ the best-matching source sentence on a spaCy parse and reports what changed:
 * ``roles`` -- the point swaps who did what to whom (subject and object of the shared verb), makes the one
   acted upon the actor ("Tony Blair accused Mr Blair's government"), makes someone their own relative, or
   puts another of a family for the one its source names ("Frank Jordan" for "Louis Jordan"), has one
-  person say what its source has another say, changes a pronoun in a copy ("they" for "he"), or tells an
-  effect as a purpose ("was written to guarantee" where the source says it "has guaranteed");
+  person say what its source has another say, changes a pronoun in a copy ("they" for "he"), tells an
+  effect as a purpose ("was written to guarantee" where the source says it "has guaranteed"), or aims the
+  verb at someone the source names in another role ("criticised Tony Blair" for a union leader who spoke
+  of him);
 * ``grounding`` -- (here) the point gives a rank ("the first to", "the only") that no source gives;
 * ``tense`` -- the point says something will happen that the source says happened, or the reverse;
 * ``date`` -- the point joins a month and a year that its sources give apart ("June 1908" from "last June"
@@ -192,6 +194,21 @@ def _point_hedged(doc: Any) -> bool:
     )
 
 
+def _other_target(pv: Any, sv: Any) -> tuple[str, str] | None:
+    """The same doer acting on someone else the source names in another role: "Brown has criticised Tony
+    Blair" where the source has Brown criticise "a union leader who said conflict between himself and Tony
+    Blair was harming ..."."""
+    ours = [c for c in pv.children if c.dep_ == "dobj" and c.pos_ == "PROPN"]
+    theirs = [c for c in sv.children if c.dep_ == "dobj" and c.pos_ in {"PROPN", "NOUN"}]
+    if not ours or not theirs:
+        return None
+    a = _phrase_words(ours[0])
+    b = {t.lower_ for t in theirs[0].subtree if t.dep_ not in {"relcl", "acl"} and t.head == theirs[0]} | {
+        theirs[0].lower_}
+    elsewhere = {t.lower_ for t in sv.doc}
+    return (ours[0].text, theirs[0].text) if a and not a & b and a <= elsewhere else None
+
+
 def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
     """(agent, others) head words of `verb`: the doer, and the done-to (object, passive subject, "to X",
     "against X"), with the passive undone ("was hit by X": X is the agent)."""
@@ -340,6 +357,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
             issues.append(Issue("roles", f"swaps who does what: '{pv.text}' has its subject and object reversed"))
         elif p_agent & _owners_of_others(sv) and _has_subject(sv) and not (p_agent & s_agent):
             issues.append(Issue("roles", f"makes the one '{sv.text}' is aimed at the one who does it"))
+        elif p_agent & s_agent and (target := _other_target(pv, sv)) is not None:
+            issues.append(Issue("roles", f"has '{pv.text}' aimed at {target[0]}; its source: {target[1]}"))
         if _future(pv) and _past(sv) and not _future(sv):
             issues.append(Issue("tense", f"says '{pv.text}' will happen; the source says it did"))
         elif _past(pv) and _future(sv) and not hedged_point:
