@@ -49,8 +49,7 @@ _QUOTED = re.compile(f"[{_OPEN}][^{_MARKS}]*[{_CLOSE}]")
 _CHARGES = frozenset({"accuse", "allege"})  # "X was accused of ...": the charge is a claim, not a fact
 # A sentence that ends ", a new book about the chancellor claims.": the small tagger can read the cue as
 # a noun ("chancellor claims"), so the shape itself attributes the sentence before the comma.
-_TRAILING_CUES = {"claims": "claim", "says": "say", "said": "say", "reports": "report", "suggests": "suggest",
-                  "argues": "argue", "alleges": "allege", "insists": "insist", "warns": "warn", "states": "state"}
+_TRAILING_CUES = ("claims", "says", "said", "reports", "suggests", "argues", "alleges", "insists", "warns", "states")
 _TRAILING_CUE = re.compile(r",\s+(?P<source>(?:the|a|an|his|her|their|its)\s[^,]{1,80}?)\s+"
                            rf"(?P<cue>{'|'.join(_TRAILING_CUES)})\s*[.!]?[\"”']?\s*$", re.IGNORECASE)
 _ADVERB_CUES = frozenset({"reportedly", "allegedly", "purportedly", "supposedly"})
@@ -81,14 +80,18 @@ _KNOWN = REPORTING_VERBS | STANCE_VERBS | {"find", "show", "suggest"}
 
 def cue_lemma(tok: Any) -> str:
     """The lemma of a cue word, robust to the small model's slips ("hoped" -> "hop")."""
-    word = tok.lower_
+    return _known_lemma(tok.lower_) or str(tok.lemma_).lower()
+
+
+def _known_lemma(word: str) -> str | None:
+    """The cue verb a lower-case word is a form of ("claims" -> "claim", "said" -> "say"), if any."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     for cut, add in (("", ""), ("s", ""), ("es", ""), ("ed", ""), ("d", ""), ("ing", ""), ("ing", "e"), ("ies", "y"),
                      ("ied", "y")):
         if word.endswith(cut) and (stem := word[: len(word) - len(cut)] + add) in _KNOWN:
             return stem
-    return str(tok.lemma_).lower()
+    return None
 
 
 def _subtree_text(tok: Any) -> str:
@@ -146,7 +149,7 @@ def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
                 return [Attribution(_source_phrase(objs[0]), "according to", "accord", 0, len(sentence))]
     if (m := _TRAILING_CUE.search(sentence)) is not None:  # the outermost: "..., a book claims."
         cue = m.group("cue")
-        return [Attribution(m.group("source"), cue, _TRAILING_CUES[cue.lower()], 0, m.start())]
+        return [Attribution(m.group("source"), cue, _known_lemma(cue.lower()) or cue.lower(), 0, m.start())]
     quoted = bool(_QUOTE.search(sentence))
     found: list[tuple[Any, str, int, int]] = []
     for tok in doc:

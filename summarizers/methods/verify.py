@@ -529,7 +529,7 @@ def _effect_as_purpose(pdoc: Any, sources: Sequence[str]) -> str | None:
     return None
 
 
-_QUOTE_OR_WORD = re.compile(r"[\"“”]|[^\W_]+(?:['’-][^\W_]+)*")
+_QUOTE_OR_WORD = re.compile(f"[{''.join(DOUBLE_QUOTES)}]" r"|[^\W_]+(?:['’-][^\W_]+)*")
 QUOTED_RUN = 8  # words in a row that make a quotation of the source's own narration, not a shared phrase
 
 
