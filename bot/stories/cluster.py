@@ -16,8 +16,8 @@ first article (`NEAR_DAYS`), and how many names and numbers the two share and wh
 anchors the story holds. Fitted by benchmarks/fit_story_combiner.py on teacher-forced candidates from
 benchmarks/data/stories_labelled.jsonl and measured there by cross-validation over events (81 events: pairs
 kept together 81.0% with the hand-set rule -> 91.3%, stories merging two events 7.2% -> 5.6%, summed over
-six fold splits; the README has the blind held-out figures, worse still). What it learned: within a day, meaning decides (the next-morning rewrite that shares few words joins); beyond
-a day almost nothing joins, because the labelled set has no rewrite more than a day after its event's
+six fold splits; the README has the blind held-out figures, worse still). What it learned: within a day,
+meaning decides (the next-morning rewrite that shares few words joins); beyond a day almost nothing joins, because the labelled set has no rewrite more than a day after its event's
 first article while every distractor later than that is another event. A candidate still has to share
 an anchor (a name, a number, a headline word) and lie within `WINDOW`. Without a vector on either side
 the lexical rule decides alone.

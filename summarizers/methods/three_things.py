@@ -354,7 +354,8 @@ def _unquoted(bullet: str) -> str:
     """`bullet` without the quotation marks a model sometimes wraps a whole point in; the closing mark of a
     quotation the point ends with (`called it "the biggest investment in fifty years."`) stays."""
     inner = bullet[1:-1]
-    if len(bullet) >= 2 and bullet[0] in DOUBLE_OPENERS and bullet[-1] in DOUBLE_CLOSERS and not any(q in inner for q in DOUBLE_QUOTES):
+    if (len(bullet) >= 2 and bullet[0] in DOUBLE_OPENERS and bullet[-1] in DOUBLE_CLOSERS
+            and not any(q in inner for q in DOUBLE_QUOTES)):
         return inner.strip()
     return bullet
 

@@ -120,9 +120,10 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
 
 def _states_nothing(pdoc: Any, sources: Sequence[str]) -> bool:
     """No verb in the point (the headline copied is spared by the caller: "Labour targets 'hardcore
-    truants'" states its news in headline words the tagger reads as nouns). The small tagger misreads a short point ("Robert Kilroy-Silk quit UKIP." as
-    one noun phrase) that it reads right in a longer sentence, so a word the sources use as their main
-    verb ("has quit the UK Independence Party") counts as one."""
+    truants'" states its news in headline words the tagger reads as nouns). The small tagger misreads a
+    short point ("Robert Kilroy-Silk quit UKIP." as one noun phrase) that it reads right in a longer
+    sentence, so a word the sources use as their main verb ("has quit the UK Independence Party") counts
+    as one."""
     if any(t.pos_ in {"VERB", "AUX"} for t in pdoc):
         return False
     words = {t.lower_ for t in pdoc if t.is_alpha}
