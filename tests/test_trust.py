@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizers.methods.attribution import attribute, attribution_of, has_attribution
+from summarizers.methods.attribution import attribute, attribution_of, attributions_of, has_attribution
 from summarizers.methods.grounding import initialisms, unsupported_terms
 from summarizers.methods.three_things import content_words, overlapping_points, three_things, verbatim
 from summarizers.methods.verify import check_point, meaning_issues
@@ -402,7 +402,8 @@ def test_labelled_set_is_well_formed_and_holds_no_publisher_text() -> None:
     assert {p["label"] for p in points} == {"faithful", "distorted", "unsupported"}
     for p in points:
         assert p["reason"] and p["sources"]
-        assert p["article"] in articles or p["article"].split(":")[0] in {"cnndm_dev", "bbc_politics_dev"}
+        assert p["article"] in articles or p["article"].split(":")[0] in {
+            "cnndm_dev", "bbc_politics_dev", "polnear_attributions_dev"}
         assert "text" not in p
 
 
@@ -574,3 +575,51 @@ def test_the_doer_aimed_at_someone_the_source_names_in_another_role_is_caught() 
     assert "roles" in {i.check for i in meaning_issues(wrong, [source])}
     assert "roles" not in {i.check for i in meaning_issues("The chancellor has criticised a union leader.",
                                                            [source])}
+
+
+def test_a_point_restating_the_headline_needs_no_speaker_unless_the_headline_quotes_one() -> None:
+    source = "A Conservative government would cap immigration every year, Michael Howard has said."
+    point = "A Conservative government would cap immigration every year."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    assert "attribution" not in {i.check for i in meaning_issues(
+        point, [source], title="Conservative government would cap immigration every year")}
+    quoted = "Business leaders said UK firms were embracing e-commerce, according to a survey."
+    assert "attribution" in {i.check for i in meaning_issues(
+        "UK firms are embracing e-commerce.", [quoted], title="UK firms 'embracing e-commerce'")}
+
+
+def test_a_statement_before_a_semicolon_or_colon_is_no_ones_claim() -> None:
+    headline = "Lawmaker urges retaliation on Russia; Member of House panel says U.S. has to keep Moscow out."
+    assert [headline[a.content_start:a.content_end] for a in attributions_of(headline)] == [
+        "U.S. has to keep Moscow out"]
+    lead = ("Millennials have reached a broad consensus on an issue that divides the nation: by nearly 2-1, "
+            "they say transgender people should be able to use the bathrooms they choose.")
+    assert "attribution" not in {i.check for i in meaning_issues(
+        "Millennials have reached a broad consensus on an issue that divides the nation.", [lead])}
+    said = "The minister said: the plan will be dropped."
+    assert [said[a.content_start:a.content_end] for a in attributions_of(said)] == ["the plan will be dropped"]
+
+
+def test_a_charge_hung_on_the_accused_is_the_claim_not_the_whole_sentence() -> None:
+    source = ("A power struggle has erupted at the committee, days before a party gathering in Florida, as its "
+              "chairman has accused his own party leadership of a “major breach of trust” over a rule change.")
+    assert "attribution" not in {i.check for i in meaning_issues(
+        "The power struggle comes days before a party gathering in Florida.", [source])}
+
+
+def test_a_guess_under_as_if_keeps_its_hedge_and_a_copied_is_to_is_none() -> None:
+    source = "It would seem as if his current plan is to compete long enough to keep Trump from a majority."
+    assert "qualifier" in {i.check for i in meaning_issues(
+        "Rubio's strategy is to compete long enough to keep Trump from a majority.", [source])}
+    assert "qualifier" not in {i.check for i in meaning_issues(
+        "Rubio's strategy seems to be to compete long enough to keep Trump from a majority.", [source])}
+
+
+def test_passed_away_is_died_and_a_role_the_article_never_gives_is_caught() -> None:
+    notice = "SIEGEL--Jerome Arthur, 98, of Mamaroneck, passed away Friday in La Romana, Dominican Republic."
+    assert check_point("Jerome Siegel, 98, died in the Dominican Republic.", [notice], article=notice) == []
+    source = "There is serious concern about voter fraud, Donald Trump's longtime confidant Roger Stone stated."
+    wrong = "Roger Stone, a former Trump advisor, said there is serious concern about voter fraud."
+    assert {i.check for i in check_point(wrong, [source], article=source)} == {"grounding"}
+    kept = "Roger Stone, a longtime Trump confidant, said there is serious concern about voter fraud."
+    assert "grounding" not in {i.check for i in check_point(kept, [source], article=source)}

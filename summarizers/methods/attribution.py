@@ -156,9 +156,11 @@ def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
         lemma = cue_lemma(tok)
         if tok.pos_ not in {"VERB", "AUX"} or lemma not in REPORTING_VERBS | STANCE_VERBS:
             continue
-        clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"}]
+        clause = [c for c in tok.children if c.dep_ in {"ccomp", "xcomp", "parataxis"} and not _apart(c, tok)]
         if not clause and lemma in _CHARGES:  # "(was) accused of hiding the cost": the charge is the claim
-            clause = [c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"]
+            # ... also where the parser hangs it on the accused ("accused his party's leaders of a breach")
+            heads = [tok, *(c for c in tok.children if c.dep_ == "dobj")]
+            clause = [c for h in heads for c in h.children if c.dep_ == "prep" and c.lower_ == "of"][:1]
         # A parenthetical cue ("the man who, some pundits believe, was responsible", "the deal, officials
         # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
         parenthetical = not clause and (tok.dep_ == "parataxis" or (  # "As the Tory leader declared, ..."
@@ -191,6 +193,18 @@ def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
             if any(c.dep_ in {"ccomp", "xcomp"} for c in tok.head.children):
                 return [Attribution(_source_phrase(tok), tok.head.text, cue_lemma(tok.head), 0, len(sentence))]
     return []
+
+
+def _apart(clause: Any, cue: Any) -> bool:
+    """Whether a semicolon, or a colon after the clause, stands between a clause and the cue the parser
+    hung it on: "Lawmaker urges retaliation; Member of House panel says ..." and "Millennials have reached
+    a consensus: ... they say ..." are two statements, the first no one's claim ("He said: ..." is one)."""
+    words = [t.i for t in clause.subtree if not t.is_punct]  # the parser may give it the mark after it
+    if not words:
+        return False
+    if words[-1] < cue.i:
+        return any(t.text in {";", ":"} for t in cue.doc[words[-1] + 1 : cue.i])
+    return any(t.text == ";" for t in cue.doc[cue.i + 1 : words[0]])
 
 
 def has_attribution(point: str, doc: Any = None, *, inner: frozenset[str] = frozenset()) -> bool:

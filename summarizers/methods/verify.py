@@ -75,6 +75,7 @@ PHRASE_HEDGES = ("by mistake", "by accident", "in error", "set to", "due to", "o
 ALL_HEDGES = MODAL_HEDGES | ADVERB_HEDGES | GOVERNING_HEDGES | {"mistake", "accident", "error", "set", "alleged",
                                                                 "suspected", "reported", "likely", "unlikely"}
 MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
+HEADLINE_SHARE = 0.8  # share of a point's content words a headline must hold for the point to restate it
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,8 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
     bad = unsupported_terms(point, sources, context=article, title=title)
     if bad:
         return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
+    if (role := _added_role(parse(point), [*sources, article, title or ""])) is not None:
+        return [Issue("grounding", f"gives a role nothing in the article gives: '{role}'")]
     return meaning_issues(point, sources, title=title)
 
 
@@ -176,7 +179,8 @@ def _hedges(verb: Any, sentence: Any) -> list[str]:
             phrase = " ".join(t.lower_ for t in c.subtree)
             found.extend(p for p in PHRASE_HEDGES if phrase == p)
     head, steps = verb, 0
-    while head.dep_ in {"xcomp", "ccomp", "conj", "acomp", "oprd"} and head.head is not head and steps < 3:
+    while (head.dep_ in {"xcomp", "ccomp", "conj", "acomp", "oprd"} or _as_if(head)) and head.head is not head \
+            and steps < 3:
         head, steps = head.head, steps + 1
         if head.lemma_.lower() in GOVERNING_HEDGES or (head.lower_ in {"likely", "unlikely"}):
             found.append(head.lower_)
@@ -186,12 +190,20 @@ def _hedges(verb: Any, sentence: Any) -> list[str]:
     return found
 
 
-def _point_hedged(doc: Any) -> bool:
-    """Whether the point keeps some hedge. A modal counts only as a modal: "on 5 May" hedges nothing."""
-    text = doc.text.lower()
+def _as_if(verb: Any) -> bool:
+    """A clause hung on its verb by "as if" / "as though" ("it would seem as if his plan is ...")."""
+    marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
+    return verb.dep_ == "advcl" and "as" in marks and bool(marks & {"if", "though"})
+
+
+def _point_hedged(doc: Any, source: str = "") -> bool:
+    """Whether the point keeps some hedge. A modal counts only as a modal: "on 5 May" hedges nothing; an
+    "is to" copied with its source ("his plan is to compete", under "it would seem as if") is no hedge of
+    the point's own."""
+    text, copied = doc.text.lower(), source.lower()
     return any((t.lower_ in ALL_HEDGES or t.lemma_.lower() in ALL_HEDGES)
                and not (t.lower_ in MODAL_HEDGES and t.tag_ != "MD") for t in doc) or any(
-        p in text for p in PHRASE_HEDGES
+        p in text and not (p in {"is to", "are to"} and p in copied) for p in PHRASE_HEDGES
     )
 
 
@@ -309,7 +321,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         and attribution.cue.lower() in {t.lower_ for t in pdoc})
 
     # Attribution: the best source reports a claim and the point drops whose it is.
-    if not attributed:
+    if not attributed and not _restates_headline(pdoc, title):
         if attribution is not None:
             issues.append(Issue(
                 "attribution",
@@ -337,7 +349,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
 
     point_verbs = {_lemma(v): v for v in _verbs(pdoc)}
     pairs = [(point_verbs[_lemma(v)], v) for v in _verbs(sdoc) if _lemma(v) in point_verbs]
-    hedged_point = _point_hedged(pdoc)
+    hedged_point = _point_hedged(pdoc, sdoc.text)
     point_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in pdoc)
     source_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_.lower() in NEGATING_VERBS for t in sdoc)
     for pv, sv in pairs:
@@ -383,6 +395,25 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     elif (action := _unsupported_action(pdoc, [*sources, title] if title else sources)) is not None:
         issues.append(Issue("action", f"its sources never say '{action}'"))
     return _unique(issues)
+
+
+# A quotation in a headline: a quote mark opening a word and one closing it ("Voters 'don't trust politicians'").
+_HEADLINE_QUOTE = re.compile(r"(?:^|\s)['‘\"“][^'‘’\"“”]+['’\"”](?=\W|$)")
+
+
+def _restates_headline(pdoc: Any, title: str | None) -> bool:
+    """Whether the point restates the headline ("Howard unveiled Tory asylum plans." for "Howard unveils
+    Tory asylum plans"): the headline is the article's own voice, so what it states plainly needs no
+    speaker, even where the body reports it with a cue. Not when the headline quotes someone the point
+    does not ("UK firms 'embracing e-commerce'") or names a speaker itself."""
+    if not title:
+        return False
+    words = content_words(pdoc.text)
+    if not words or len(words & content_words(title)) < HEADLINE_SHARE * len(words):
+        return False
+    if _HEADLINE_QUOTE.search(title) and not any(q in pdoc.text for q in "'‘\"“"):
+        return False
+    return attribution_of(title) is None
 
 
 _KIN = frozenset(
@@ -508,6 +539,19 @@ def _added_rank(pdoc: Any, sources: Sequence[str]) -> str | None:
     return None
 
 
+def _added_role(pdoc: Any, texts: Sequence[str]) -> str | None:
+    """A description the point puts beside a name ("Roger Stone, *a former Trump advisor*, said") with a
+    word the article never uses ("Trump's longtime confidant"): a fact about the person of its own."""
+    words = {stem_word(part) for text in texts for w in tokenize_words(text) for part in w.lower().split("-")}
+    for tok in pdoc:
+        if tok.dep_ != "appos" or tok.head.ent_type_ != "PERSON" or tok.pos_ == "PROPN":
+            continue
+        phrase = [t for t in tok.subtree if t.pos_ in {"NOUN", "ADJ"}]
+        if any(stem_word(t.lower_) not in words for t in phrase):
+            return " ".join(t.text for t in tok.subtree)
+    return None
+
+
 def _effect_as_purpose(pdoc: Any, sources: Sequence[str]) -> str | None:
     """A verb the point puts as the purpose of another ("It was written *to guarantee* ...") that its
     sources say happened ("... has guaranteed that ..."), never as an aim: an effect told as an intent."""
@@ -608,6 +652,8 @@ _SAME_ACTION = {verb: group for group in map(frozenset, map(str.split, (
     "resign quit", "win secure clinch", "ban outlaw prohibit", "arrest detain", "begin start launch",
     "scrap abolish", "sack fire dismiss", "cut reduce", "raise increase boost", "unveil announce",
     "buy purchase acquire"))) for verb in group}
+# Phrasal verbs that say one of those single verbs: "passed away" is "died", "stepped down" "resigned".
+_PHRASAL_ACTION = {("pass", "away"): "die", ("step", "down"): "resign"}
 
 
 def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
@@ -627,7 +673,10 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
         if any(w.startswith(stem) or w == tok.lower_ for w in words):
             continue
         if lemmas is None:  # an irregular form shares no stem: "seeking" where the source says "sought"
-            lemmas = {str(t.lemma_).lower() for text in sources for t in parse(text)}
+            docs = [parse(text) for text in sources]
+            lemmas = {str(t.lemma_).lower() for doc in docs for t in doc} | {
+                _PHRASAL_ACTION[key] for doc in docs for t in doc
+                if t.dep_ == "prt" and (key := (str(t.head.lemma_).lower(), t.lower_)) in _PHRASAL_ACTION}
         if not _SAME_ACTION.get(lemma, frozenset({lemma})) & lemmas:
             return str(tok.text)
     return None
