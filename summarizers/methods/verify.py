@@ -71,9 +71,11 @@ GOVERNING_HEDGES = frozenset(
     """plan intend propose consider expect hope want seek aim threaten try attempt offer promise vow
     pledge aspire wish prepare seem appear""".split()
 )
+# Adjectives that hedge the thing they name ("a *purported* recruitment video", "the *alleged* bribe").
+NOUN_HEDGES = frozenset({"purported", "alleged", "suspected", "apparent", "supposed", "presumed"})
 PHRASE_HEDGES = ("by mistake", "by accident", "in error", "set to", "due to", "on track to", "is to", "are to")
-ALL_HEDGES = MODAL_HEDGES | ADVERB_HEDGES | GOVERNING_HEDGES | {"mistake", "accident", "error", "set", "alleged",
-                                                                "suspected", "reported", "likely", "unlikely"}
+ALL_HEDGES = MODAL_HEDGES | ADVERB_HEDGES | GOVERNING_HEDGES | NOUN_HEDGES | {
+    "mistake", "accident", "error", "set", "reported", "likely", "unlikely"}
 MIN_SUPPORT = 0.5  # share of a point's content words its source sentences must contain
 HEADLINE_SHARE = 0.8  # share of a point's content words a headline must hold for the point to restate it
 
@@ -101,7 +103,8 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
     ``support``: too few of its words are in its sources; ``fragment``: it has no verb, so it states no
     fact ("Musk's reinstatement of banned accounts"); ``grounding``: it names a person, place,
     organisation, number or date that neither its sources, the title, nor (for the rest of a partly
-    cited name) the article holds; then the meaning checks of `meaning_issues`. An empty list means
+    cited name) the article holds, or describes a person in words the article never uses; then the
+    meaning checks of `meaning_issues`. An empty list means
     the point is kept. The caller decides what an ``attribution`` issue costs (three_things rewrites).
     """
     target = content_words(point)
@@ -194,6 +197,15 @@ def _as_if(verb: Any) -> bool:
     """A clause hung on its verb by "as if" / "as though" ("it would seem as if his plan is ...")."""
     marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
     return verb.dep_ == "advcl" and "as" in marks and bool(marks & {"if", "though"})
+
+
+def _hedged_thing(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
+    """A thing the source hedges ("a *purported* new recruitment video") that the point names plainly."""
+    nouns = {t.lemma_.lower() for t in pdoc if t.pos_ in {"NOUN", "PROPN"}}
+    for tok in sdoc:
+        if tok.dep_ == "amod" and tok.lower_ in NOUN_HEDGES and tok.head.lemma_.lower() in nouns:
+            return str(tok.text), str(tok.head.text)
+    return None
 
 
 def _point_hedged(doc: Any, source: str = "") -> bool:
@@ -328,9 +340,11 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
                 f"states as fact what {attribution.source} {attribution.cue}",
                 attribution,
             ))
-        elif _opens_quotation(sdoc.text) and not any(q in point for q in DOUBLE_OPENERS):
+        elif (_opens_quotation(sdoc.text) or _closes_quotation(sdoc.text)) and not any(
+                q in point for q in DOUBLE_OPENERS):
             # A quotation whose speaker the article named a sentence or more before ('"... with their
-            # lives."' after 'Oxfam's Barbara Stocking said'): the point made someone's words a fact.
+            # lives."' after 'Oxfam's Barbara Stocking said'), or the last sentence of one ('... continues
+            # to bolster that assertion."'): the point made someone's words a fact.
             issues.append(Issue("attribution", "states as fact what a quotation in its source says"))
     if (speaker := _first_person(pdoc)) is not None and not _narrated(speaker, sdoc.text):
         issues.append(Issue("attribution", f"says '{speaker}' without saying who is speaking"))
@@ -347,8 +361,17 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     if (purpose := _effect_as_purpose(pdoc, sources)) is not None:
         issues.append(Issue("roles", f"makes '{purpose}' a purpose where its source says it happened"))
 
-    point_verbs = {_lemma(v): v for v in _verbs(pdoc)}
-    pairs = [(point_verbs[_lemma(v)], v) for v in _verbs(sdoc) if _lemma(v) in point_verbs]
+    # Each source verb meets the point's verb of the same lemma, the k-th with the k-th ("went ... will go"
+    # copied is two pairs, not both with "go"); extra ones in the source meet the point's last.
+    point_verbs: dict[str, list[Any]] = {}
+    for v in _verbs(pdoc):
+        point_verbs.setdefault(_lemma(v), []).append(v)
+    seen: dict[str, int] = {}
+    pairs = []
+    for v in _verbs(sdoc):
+        if (same := point_verbs.get(_lemma(v))) is not None:
+            k = seen[_lemma(v)] = seen.get(_lemma(v), -1) + 1
+            pairs.append((same[min(k, len(same) - 1)], v))
     hedged_point = _point_hedged(pdoc, sdoc.text)
     point_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in pdoc)
     source_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS or t.lemma_.lower() in NEGATING_VERBS for t in sdoc)
@@ -376,6 +399,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
             issues.append(Issue("tense", f"says '{pv.text}' will happen; the source says it did"))
         elif _past(pv) and _future(sv) and not hedged_point:
             issues.append(Issue("tense", f"says '{pv.text}' happened; the source says it will"))
+    if not hedged_point and (hedged := _hedged_thing(pdoc, sdoc)) is not None:
+        issues.append(Issue("qualifier", f"drops '{hedged[0]}' from '{hedged[1]}'"))
     if point_negated and not source_negated and not pairs:
         issues.append(Issue("negation", "adds a negation its source does not have"))
     silent = _declined_to_speak(pdoc, sdoc)
@@ -578,16 +603,21 @@ _QUOTE_OR_WORD = re.compile(f"[{''.join(DOUBLE_QUOTES)}]" r"|[^\W_]+(?:['’-][^
 QUOTED_RUN = 8  # words in a row that make a quotation of the source's own narration, not a shared phrase
 
 
+def _quoted_after(mark: str, quoted: bool) -> bool:
+    """Whether the words after a double quotation mark stand inside a quotation: a curly mark says which
+    way it turns, a straight one opens or closes by turns, as a reader takes it."""
+    return mark == "“" or (mark == '"' and not quoted)
+
+
 def _words_quoted(text: str) -> tuple[list[str], list[bool]]:
-    """The words of `text`, each with whether it stands inside quotation marks (a straight mark opens or
-    closes by turns, as a reader takes it)."""
+    """The words of `text`, each with whether it stands inside quotation marks."""
     words: list[str] = []
     inside: list[bool] = []
     quoted = False
     for m in _QUOTE_OR_WORD.finditer(text):
         mark = m.group(0)
         if mark in DOUBLE_QUOTES:
-            quoted = mark == "“" or (mark == '"' and not quoted)
+            quoted = _quoted_after(mark, quoted)
             continue
         words.append(mark.lower())
         inside.append(quoted)
@@ -617,6 +647,14 @@ def _opens_quotation(sentence: str) -> bool:
     break closes the paragraph above, and the sentence splitter leaves it on the next one."""
     text = sentence.lstrip()
     return text.startswith(DOUBLE_OPENERS) and len(text) > 1 and not text[1].isspace()
+
+
+def _closes_quotation(sentence: str) -> bool:
+    """Whether `sentence` ends a quotation it did not open: the last sentence of someone's words."""
+    text = sentence.rstrip()
+    if text.endswith("”"):
+        return "“" not in text
+    return text.endswith('"') and text.count('"') % 2 == 1
 
 
 REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a generation slip
@@ -695,7 +733,7 @@ def _first_person(pdoc: Any) -> str | None:
     quoted = False
     for tok in pdoc:
         if tok.text in DOUBLE_QUOTES:
-            quoted = tok.text != "”" and not quoted
+            quoted = _quoted_after(tok.text, quoted)
             continue
         if not quoted and tok.lower_ in _FIRST_PERSON and tok.pos_ == "PRON":
             return str(tok.text)
