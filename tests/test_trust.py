@@ -12,7 +12,13 @@ import pytest
 
 from summarizers.methods.attribution import attribute, attribution_of, attributions_of, has_attribution
 from summarizers.methods.grounding import initialisms, unsupported_terms
-from summarizers.methods.three_things import content_words, overlapping_points, three_things, verbatim
+from summarizers.methods.three_things import (
+    content_words,
+    overlapping_points,
+    rewritable,
+    three_things,
+    verbatim,
+)
 from summarizers.methods.verify import check_point, meaning_issues
 from summarizers.segment import split_sentences
 from summarizers.types import ThreeThings
@@ -645,3 +651,16 @@ def test_a_thing_the_source_hedges_keeps_its_hedge() -> None:
     assert "qualifier" in {i.check for i in meaning_issues("Al-Shabaab featured Donald Trump in a video.", [source])}
     assert "qualifier" not in {i.check for i in meaning_issues(
         "Donald Trump featured in a purported new recruitment video released by Al-Shabaab.", [source])}
+
+
+def test_a_point_from_a_letters_page_is_a_readers_view() -> None:
+    page = ("Michelle Obama made America pay attention.\n\nLETTERS.\n\nThe first lady spoke from the bottom of her "
+            "heart at the convention.\n\nAtul M. Karnik.\n\nWoodside, N.Y.")
+    source = "The first lady spoke from the bottom of her heart at the convention."
+    point = "She spoke from the bottom of her heart."
+    issues = check_point(point, [source], article=page, title="Michelle Obama made America pay attention")
+    assert [i.check for i in issues] == ["attribution"]
+    assert rewritable(issues) is not None
+    assert check_point(point, [source], article=page.replace("LETTERS.\n\n", "")) == []
+    assert check_point("Michelle Obama made America pay attention.", [source], article=page,
+                       title="Michelle Obama made America pay attention") == []

@@ -266,6 +266,17 @@ def _third_person(lemma: str) -> str:
     return lemma + ("es" if lemma.endswith(("sh", "ch", "ss", "x")) else "s")
 
 
+# A letters page says so on a line of its own near the top ("LETTERS.", "To the Editor:").
+_LETTERS = re.compile(r"^\s*(?:letters|letters to the editor|to the editor:?)\.?\s*$", re.IGNORECASE | re.MULTILINE)
+READERS_LETTER = Attribution("a reader's letter", "says", "say")
+
+
+def letters_page(article: str) -> bool:
+    """Whether `article` is readers' letters: every sentence in it is a reader's view, though it reads as
+    plain statement ("She spoke from the bottom of her heart.")."""
+    return _LETTERS.search(article[:1500]) is not None
+
+
 def attribute(point: str, attribution: Attribution) -> str:
     """`point` restated as `attribution.source`'s claim; a stance ("hopes", "believes") is kept as such."""
     doc = parse(point)

@@ -42,6 +42,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from summarizers.methods.attribution import (
+    READERS_LETTER,
     REPORTING_VERBS,
     STANCE_VERBS,
     Attribution,
@@ -49,6 +50,7 @@ from summarizers.methods.attribution import (
     attributions_of,
     cue_lemma,
     has_attribution,
+    letters_page,
     says,
 )
 from summarizers.methods.extractive import STOP_WORDS, stem_word
@@ -121,7 +123,11 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
         return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
     if (role := _added_role(parse(point), [*sources, article, title or ""])) is not None:
         return [Issue("grounding", f"gives a role nothing in the article gives: '{role}'")]
-    return meaning_issues(point, sources, title=title)
+    issues = meaning_issues(point, sources, title=title)
+    if letters_page(article) and not has_attribution(point) and not _restates_headline(parse(point), title) \
+            and all(i.check != "attribution" for i in issues):
+        issues.insert(0, Issue("attribution", "states as fact what a reader's letter says", READERS_LETTER))
+    return issues
 
 
 def _states_nothing(pdoc: Any, sources: Sequence[str]) -> bool:
