@@ -352,6 +352,9 @@ def test_a_no_comment_or_a_confirmation_the_source_makes_is_kept() -> None:
     source = "The ministry declined to comment on the letter."
     assert meaning_issues("The ministry declined to comment on the leaked letter.", [source]) == []
     assert meaning_issues("The ministry confirmed the letter.", ["The ministry said the letter was genuine."]) == []
+    refusal = "Still, Reid would not say whether he would prefer that Democrats face Trump or Cruz."
+    assert "negation" not in {i.check for i in meaning_issues(
+        "Reid said he would not say whether he would prefer that Democrats face Trump or Cruz.", [refusal])}
 
 
 # -- fewer false rejections ------------------------------------------------------------------------

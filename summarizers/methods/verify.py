@@ -769,6 +769,9 @@ def _declined_to_speak(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
     cues = [t for t in sdoc if t.pos_ == "VERB" and (cue_lemma(t) in REPORTING_VERBS or t.lemma_ == "comment")]
     if not spoken or not cues or not all(_negated(t) for t in cues):
         return None
+    refused = {cue_lemma(t) for t in cues}
+    if any(t.pos_ == "VERB" and _negated(t) and cue_lemma(t) in refused for t in pdoc):
+        return None  # the point keeps the refusal: "Reid said he would not say whether ..."
     refusal = cues[0].head if cues[0].head.lemma_.lower() in NEGATING_VERBS else cues[0]
     return str(spoken[0].text), " ".join(t.text for t in refusal.subtree if t.i <= cues[0].i)
 
