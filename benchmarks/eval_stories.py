@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/eval_stories.py [--no-shared] [--no-embeddings] [--background N] [--show-errors]
 
-Data: benchmarks/data/stories_labelled.jsonl (our own rewrites: 111 events told by two or three outlets each,
+Data: benchmarks/data/stories_labelled.jsonl (our own rewrites: 126 events told by two or three outlets each,
 and one distractor per event: the same person or affair the same day, the next day or later, doing something
 else; benchmarks/data/README.md says which rows were written blind). The admission rule was fitted on this
 set: its honest figures are the cross-validated ones of benchmarks/fit_story_combiner.py. When

