@@ -375,8 +375,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     seen: dict[str, int] = {}
     pairs = []
     for v in _verbs(sdoc):
-        if (same := point_verbs.get(_lemma(v))) is not None:
-            k = seen[_lemma(v)] = seen.get(_lemma(v), -1) + 1
+        if (same := point_verbs.get(lemma := _lemma(v))) is not None:
+            k = seen[lemma] = seen.get(lemma, -1) + 1
             pairs.append((same[min(k, len(same) - 1)], v))
     hedged_point = _point_hedged(pdoc, sdoc.text)
     point_negated = any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in pdoc)
@@ -560,10 +560,15 @@ def _narrated(word: str, source: str) -> bool:
 _RANKS = frozenset({"first", "only", "last", "sole", "first-ever"})
 
 
+def _word_parts(texts: Sequence[str]) -> set[str]:
+    """The lower-case words of `texts`, a hyphenated one as its parts ("first-ever" -> "first", "ever")."""
+    return {part for text in texts for w in tokenize_words(text) for part in w.lower().split("-")}
+
+
 def _added_rank(pdoc: Any, sources: Sequence[str]) -> str | None:
     """A rank the point gives ("Pixie Geldof is *the first* to wear a septum ring") that no source gives:
     a claim of its own, whatever else the point copies."""
-    words = {part for text in sources for w in tokenize_words(text) for part in w.lower().split("-")}
+    words = _word_parts(sources)
     for tok in pdoc:
         if tok.lower_ in _RANKS and tok.pos_ == "ADJ" and tok.lower_ not in words:
             return str(tok.text)
@@ -572,11 +577,14 @@ def _added_rank(pdoc: Any, sources: Sequence[str]) -> str | None:
 
 def _added_role(pdoc: Any, texts: Sequence[str]) -> str | None:
     """A description the point puts beside a name ("Roger Stone, *a former Trump advisor*, said") with a
-    word the article never uses ("Trump's longtime confidant"): a fact about the person of its own."""
-    words = {stem_word(part) for text in texts for w in tokenize_words(text) for part in w.lower().split("-")}
+    word the article never uses ("Trump's longtime confidant"): a fact about the person of its own. The
+    article's words are gathered only for a point that has such a description: most have none."""
+    words: set[str] | None = None
     for tok in pdoc:
         if tok.dep_ != "appos" or tok.head.ent_type_ != "PERSON" or tok.pos_ == "PROPN":
             continue
+        if words is None:
+            words = {stem_word(part) for part in _word_parts(texts)}
         phrase = [t for t in tok.subtree if t.pos_ in {"NOUN", "ADJ"}]
         if any(stem_word(t.lower_) not in words for t in phrase):
             return " ".join(t.text for t in tok.subtree)
