@@ -667,3 +667,32 @@ def test_a_point_from_a_letters_page_is_a_readers_view() -> None:
     assert check_point(point, [source], article=page.replace("LETTERS.\n\n", "")) == []
     assert check_point("Michelle Obama made America pay attention.", [source], article=page,
                        title="Michelle Obama made America pay attention") == []
+
+
+def test_a_he_several_sentences_after_the_name_is_resolved_as_quote_speakers_are() -> None:
+    article = ("Home Secretary David Blunkett said on Friday that about 440 Britons were dead or missing. "
+               "Prime Minister Tony Blair told the programme the aid budget for the region was safe. "
+               "He said the £50 million allocated by the department was now being spent on the relief effort. "
+               "But the exact allocation could not be clarified until the World Bank had completed its "
+               "assessment of the needs of the countries affected by the disaster. "
+               "Within the next few weeks a clearer picture would emerge of the long-term costs, he added. "
+               "But he pledged that Africa would not be neglected.")
+    source = "But he pledged that Africa would not be neglected."
+    assert unsupported_terms("Mr Blair pledged that Africa would not be neglected.", [source], context=article) == []
+    # Blunkett is named in the article too, but no "he" of this source is his.
+    assert unsupported_terms("Mr Blunkett pledged that Africa would not be neglected.", [source],
+                             context=article) == ["Blunkett"]
+
+
+def test_what_a_poll_showed_is_its_finding_not_an_action_and_reported_would_is_no_hedge() -> None:
+    source = "Fewer than half of the voters surveyed in a new poll released Monday support Senator Jane Doe."
+    assert "action" not in {i.check for i in meaning_issues(
+        "The poll showed that fewer than half of the voters surveyed support Senator Jane Doe.", [source])}
+    assert "action" in {i.check for i in meaning_issues(
+        "The senator showed that fewer than half of the voters surveyed support her.", [source])}
+    reported = "The government would go ahead with the changes to licensing hours, she added."
+    assert "qualifier" not in {i.check for i in meaning_issues(
+        "The government will go ahead with the changes to licensing hours.", [reported])}
+    plain = "The government would go ahead with the changes to licensing hours."
+    assert "qualifier" in {i.check for i in meaning_issues(
+        "The government will go ahead with the changes to licensing hours.", [plain])}

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from summarizers.nlp import parse
+from summarizers.people.quotes import pronoun_referents
 from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES
 
 log = logging.getLogger(__name__)
@@ -303,7 +304,9 @@ def unsupported_terms(
             return False
         if antecedents is None:
             antecedents = _pronoun_antecedents(sources, context) | _role_holders(sources, context)
-        return all(_word_supported(w, antecedents) for w in significant)
+        if all(_word_supported(w, antecedents) for w in significant):
+            return True
+        return all(_word_supported(w, _resolved_pronouns(sources, context)) for w in significant)
 
     for surface, value, scale in number_mentions(point):
         if not _number_supported(value, scale, source_values, source_words):
@@ -373,6 +376,17 @@ def _pronoun_antecedents(sources: Sequence[str], context: str) -> set[str]:
         if m is None or at < 0:
             continue
         found |= words_of(context[max(0, at - reach) : at + m.start()])
+    return found
+
+
+def _resolved_pronouns(sources: Sequence[str], context: str) -> set[str]:
+    """Words of the people the sources' he/she refer to, by the quote attributor's resolver (a parse of
+    the whole article, so asked last, only for a person no nearer evidence supports)."""
+    found: set[str] = set()
+    for source in sources:
+        at = context.find(source) if _PERSONAL.search(source) else -1
+        if at >= 0:
+            found |= {w for name in pronoun_referents(context, at, at + len(source)) for w in words_of(name)}
     return found
 
 

@@ -42,6 +42,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from summarizers.methods.attribution import (
+    CLAIM_NOUNS,
     READERS_LETTER,
     REPORTING_VERBS,
     STANCE_VERBS,
@@ -387,7 +388,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         elif _negated(pv) and not _negated(sv) and not source_negated:
             issues.append(Issue("negation", f"adds a negation to '{pv.text}'"))
         hedges = _hedges(sv, sdoc)
-        if source_attribution is not None:
+        if source_attribution is not None or any(says(t) for t in sv.ancestors):
             hedges = [h for h in hedges if h != "would"]  # reported speech: "said it would" is not a hedge
         if hedges and any(v is not sv and _lemma(v) == _lemma(sv) and not _hedges(v, sdoc) for v in _verbs(sdoc)):
             hedges = []  # the source also says it plainly ("being called Sam" ... "could be called Sam")
@@ -721,6 +722,8 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
             continue
         if lemma == "know" and any(c.dep_ == "auxpass" for c in tok.children):
             continue  # "was known for his satire": what someone was, not something that happened
+        if _finding(tok):
+            continue  # "The poll showed that fewer than half ...": the clause is the news, checked as such
         stem = lemma[: max(4, min(len(lemma), 5))]
         if any(w.startswith(stem) or w == tok.lower_ for w in words):
             continue
@@ -732,6 +735,18 @@ def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
         if not _SAME_ACTION.get(lemma, frozenset({lemma})) & lemmas:
             return str(tok.text)
     return None
+
+
+_FINDING_VERBS = frozenset({"show", "find", "indicate"})
+
+
+def _finding(verb: Any) -> bool:
+    """A poll, study or report that "showed" or "found" a clause: the verb names what the findings are,
+    not an event, so a source that states the findings without it ("fewer than half ... in a new poll
+    support Clinton") supports the point; whose finding it is stays the attribution check's business."""
+    clause = any(c.dep_ == "ccomp" or any(g.dep_ == "mark" for g in c.children) for c in verb.children)
+    return str(verb.lemma_).lower() in _FINDING_VERBS and clause and any(
+        c.dep_ == "nsubj" and str(c.lemma_).lower() in CLAIM_NOUNS for c in verb.children)
 
 
 _FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our", "ours", "myself", "ourselves"})

@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from summarizers.people.first_names import gender_of
@@ -125,6 +126,26 @@ def extract_quotes(text: str, *, doc: Any = None, people: Sequence[Person] | Non
     doc = doc if doc is not None else parse(text)
     people = people if people is not None else find_people(text, doc)
     return _Attributor(text, doc, people, spans).run()
+
+
+def pronoun_referents(text: str, start: int, end: int) -> set[str]:
+    """The people that the he/she pronouns in `text[start:end]` refer to, resolved as quote speakers
+    are. The point checks ask it when a point names someone its source sentence only calls "he" ("But he
+    pledged that Africa ..." four sentences after "Mr Blair told ..."): the nearest-words window of the
+    grounding check cannot reach that far, the resolver's subject chain can."""
+    attributor = _resolver(text)
+    return {name for t in attributor.doc if start <= t.idx < end and t.lower_ in ("he", "she")
+            if (name := attributor.resolve_pronoun(t))}
+
+
+@lru_cache(maxsize=8)
+def _resolver(text: str) -> _Attributor:
+    """An attributor that has run over `text` (its quote speakers feed the pronoun look-back); cached
+    because a briefing checks several points against one article."""
+    doc = parse(text)
+    attributor = _Attributor(text, doc, find_people(text, doc), find_quote_spans(text))
+    attributor.run()
+    return attributor
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
