@@ -696,3 +696,37 @@ def test_what_a_poll_showed_is_its_finding_not_an_action_and_reported_would_is_n
     plain = "The government would go ahead with the changes to licensing hours."
     assert "qualifier" in {i.check for i in meaning_issues(
         "The government will go ahead with the changes to licensing hours.", [plain])}
+
+
+def test_a_digest_items_place_is_named_just_before_its_source_and_another_items_is_not() -> None:
+    page = ("IN BRIEF.\n\nSpain struggles to form a government.\n\nSpain braced for weeks of uncertainty on Monday "
+            "after voters elected a fragmented parliament.\n\nThe ruling conservative party took the most seats in "
+            "Sunday's election but fell short of a majority.\n\nDriver identified in crash.\n\nA woman drove onto a "
+            "packed sidewalk along the Las Vegas Strip, police said.")
+    source = "The ruling conservative party took the most seats in Sunday's election but fell short of a majority."
+    assert unsupported_terms("Spain's ruling conservative party took the most seats in Sunday's election.",
+                             [source], context=page) == []
+    crash = "A woman drove onto a packed sidewalk along the Las Vegas Strip, police said."
+    assert unsupported_terms("A woman in Spain drove onto a packed sidewalk, police said.", [crash],
+                             context=page) == ["Spain"]
+
+
+def test_a_name_swapped_in_a_copy_is_caught_and_a_sentence_opening_word_is_no_given_name() -> None:
+    source = "(Snowden lives in Russia, where he was granted temporary asylum following his disclosures."
+    swapped = "Julian Assange lives in Russia, where he was granted temporary asylum following his disclosures."
+    assert "roles" in {i.check for i in meaning_issues(swapped, [source])}
+    assert "roles" not in {i.check for i in meaning_issues(
+        "Edward Snowden lives in Russia, where he was granted temporary asylum following his disclosures.", [source])}
+    opening = "Although Assange was not charged, he has accused the former secretary of state of pushing to indict him."
+    assert meaning_issues("Julian Assange was not charged, but he has accused the former secretary of state of "
+                          "pushing to indict him.", [opening]) == []
+
+
+def test_an_ordinal_rank_no_source_gives_is_caught_and_lashed_out_is_attacked() -> None:
+    sources = ["Best thing that happened to Republicans.", "A party ally suggested the candidate would back the deal."]
+    assert "grounding" in {i.check for i in meaning_issues(
+        "The second best thing that happened to Republicans was a party ally suggested the candidate would back "
+        "the deal.", sources)}
+    lead = "The leading candidates lashed out at the president and his would-be successor in a debate."
+    assert "action" not in {i.check for i in meaning_issues(
+        "The leading candidates attacked the president and his would-be successor in a debate.", [lead])}

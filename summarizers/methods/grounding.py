@@ -38,6 +38,7 @@ from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES
 log = logging.getLogger(__name__)
 
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
+PLACE_LABELS = frozenset({"GPE", "LOC"})  # a story's setting, named once near its start
 # Words inside a name that carry no identity: a point may add or drop them freely.
 IGNORED_IN_NAMES = frozenset(
     """the of and for a an in on at to de del da von van la le
@@ -312,10 +313,13 @@ def unsupported_terms(
         if not _number_supported(value, scale, source_values, source_words):
             terms.append(surface)
 
+    setting = _setting(sources, context)
     doc = parse(point)
     in_entity: set[int] = set()
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))
+        if ent.label_ in PLACE_LABELS and _word_supported_all(ent.text, setting):
+            continue
         if ent.label_ in NAME_LABELS and not supported(ent.text, person=ent.label_ == "PERSON"):
             terms.append(ent.text)
     for tok in doc:
@@ -340,6 +344,8 @@ def unsupported_terms(
 
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her)\b", re.IGNORECASE)
 _QUOTED_FIRST_PERSON = re.compile(f"[{''.join(DOUBLE_OPENERS)}][^{''.join(DOUBLE_QUOTES)}]*" r"\b(?:I|me|my)\b")
+_LINES = re.compile(r"\n+")
+HEADLINE_WORDS = 10  # a line this short opens an item of a digest page (its headline)
 ANTECEDENT_CHARS = 300  # how far back in the article a source's "he"/"she" is looked up
 SPEAKER_CHARS = 600  # ... and the speaker of a quote in the first person, often introduced a paragraph before
 
@@ -377,6 +383,29 @@ def _pronoun_antecedents(sources: Sequence[str], context: str) -> set[str]:
             continue
         found |= words_of(context[max(0, at - reach) : at + m.start()])
     return found
+
+
+def _setting(sources: Sequence[str], context: str) -> set[str]:
+    """Words of the text just before each source sentence, back to the nearest headline: where its story
+    is set. A digest page's item names its country in its own headline and first line ("Spain struggles
+    to form a government. Spain braced for weeks of uncertainty ...") and not again in the sentence a
+    point cites, so a point may say "Spain's ruling party" for a source's "the ruling party"; the place of
+    another item, above that item's headline, stays unsupported."""
+    found: set[str] = set()
+    for source in sources:
+        at = context.find(source)
+        if at <= 0:
+            continue
+        for paragraph in reversed(_LINES.split(context[max(0, at - ANTECEDENT_CHARS) : at])):
+            found |= words_of(paragraph)
+            if 0 < len(paragraph.split()) <= HEADLINE_WORDS:
+                break
+    return found
+
+
+def _word_supported_all(name: str, words: set[str]) -> bool:
+    significant = [w for w in words_of(name) if w not in IGNORED_IN_NAMES]
+    return bool(significant) and all(_word_supported(w, words) for w in significant)
 
 
 def _resolved_pronouns(sources: Sequence[str], context: str) -> set[str]:

@@ -361,7 +361,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
     source_attribution = attribution_of(sdoc.text, sdoc)
     if (speakers := _other_speaker(pdoc, source_attribution)) is not None:
         issues.append(Issue("roles", f"has {speakers[0]} say what {speakers[1]} said"))
-    if (swap := _swapped_pronoun(pdoc, sdoc)) is not None:
+    if (swap := _swapped_pronoun(pdoc, sdoc) or _swapped_name(pdoc, sdoc)) is not None:
         issues.append(Issue("roles", f"says '{swap[0]}' where its source says '{swap[1]}'"))
     if (rank := _added_rank(pdoc, sources)) is not None:
         issues.append(Issue("grounding", f"names what its sources do not: {rank}"))
@@ -487,7 +487,8 @@ def _other_family_member(point: str, sources: Sequence[str]) -> tuple[str, str] 
         if given.lower() in IGNORED_IN_NAMES or given.lower() in words or m.group(0) in text:
             continue
         for other in _FULL_NAME.finditer(text):
-            if other.group(2) == family and other.group(1) != given and other.group(1).lower() not in IGNORED_IN_NAMES:
+            first = other.group(1).lower()  # "Although Assange" opens a sentence; it names no one
+            if other.group(2) == family and other.group(1) != given and first not in IGNORED_IN_NAMES | STOP_WORDS:
                 return m.group(0), other.group(0)
     return None
 
@@ -551,6 +552,31 @@ def _swapped_pronoun(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
     return None
 
 
+def _swapped_name(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
+    """A person the point names where its source names another, the words after it copied (at least
+    four): "Julian Assange lives in Russia, where he was granted asylum" for "(Snowden lives in Russia,
+    where ...", a small model lending one person's facts to another named in the next sentence. Both
+    sides of the swap are names and nothing else, and neither name is on the other side at all."""
+    ours, theirs = [t.lower_ for t in pdoc], [t.lower_ for t in sdoc]
+    blocks = SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes()
+    for k, (op, i1, i2, j1, j2) in enumerate(blocks):
+        if op != "replace" or k + 1 >= len(blocks) or blocks[k + 1][0] != "equal" or \
+                blocks[k + 1][2] - blocks[k + 1][1] < 4:
+            continue
+        mine, other = _name_only(pdoc[i1:i2]), _name_only(sdoc[j1:j2])
+        if mine and other and any(t.ent_type_ == "PERSON" for t in pdoc[i1:i2]) and \
+                not mine & set(theirs) and not other & set(ours):
+            return pdoc[i1:i2].text, sdoc[j1:j2].text.strip("(\"' ")
+    return None
+
+
+def _name_only(span: Any) -> set[str]:
+    """The name words of `span` when it holds a proper name and nothing but (titles and punctuation
+    aside), else an empty set."""
+    words = [t for t in span if t.is_alpha and t.lower_ not in IGNORED_IN_NAMES]
+    return {t.lower_ for t in words} if words and all(t.pos_ == "PROPN" for t in words) else set()
+
+
 def _narrated(word: str, source: str) -> bool:
     """Whether `source` says `word` outside quotation marks: the writer's own voice (a sketch's "our daily
     lives"), which a point may copy, not someone's words copied without their name."""
@@ -558,7 +584,7 @@ def _narrated(word: str, source: str) -> bool:
     return any(w == word.lower() and not q for w, q in zip(words, quoted, strict=True))
 
 
-_RANKS = frozenset({"first", "only", "last", "sole", "first-ever"})
+_RANKS = frozenset({"first", "second", "third", "fourth", "fifth", "only", "last", "sole", "first-ever"})
 
 
 def _word_parts(texts: Sequence[str]) -> set[str]:
@@ -705,8 +731,9 @@ _SAME_ACTION = {verb: group for group in map(frozenset, map(str.split, (
     "resign quit", "win secure clinch", "ban outlaw prohibit", "arrest detain", "begin start launch",
     "scrap abolish", "sack fire dismiss", "cut reduce", "raise increase boost", "unveil announce",
     "buy purchase acquire"))) for verb in group}
-# Phrasal verbs that say one of those single verbs: "passed away" is "died", "stepped down" "resigned".
-_PHRASAL_ACTION = {("pass", "away"): "die", ("step", "down"): "resign"}
+# Phrasal verbs that say one of those single verbs: "passed away" is "died", "stepped down" "resigned",
+# "lashed out at" "attacked".
+_PHRASAL_ACTION = {("pass", "away"): "die", ("step", "down"): "resign", ("lash", "out"): "attack"}
 
 
 def _unsupported_action(pdoc: Any, sources: Sequence[str]) -> str | None:
