@@ -404,6 +404,7 @@ def _setting(sources: Sequence[str], context: str) -> set[str]:
 
 
 def _word_supported_all(name: str, words: set[str]) -> bool:
+    """Whether every significant word of `name` is among `words` (a place named in the story's setting)."""
     significant = [w for w in words_of(name) if w not in IGNORED_IN_NAMES]
     return bool(significant) and all(_word_supported(w, words) for w in significant)
 
