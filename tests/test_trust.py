@@ -730,3 +730,27 @@ def test_an_ordinal_rank_no_source_gives_is_caught_and_lashed_out_is_attacked() 
     lead = "The leading candidates lashed out at the president and his would-be successor in a debate."
     assert "action" not in {i.check for i in meaning_issues(
         "The leading candidates attacked the president and his would-be successor in a debate.", [lead])}
+
+
+def test_a_condition_dropped_is_caught_and_a_comparisons_as_attributes_nothing() -> None:
+    source = ("The paper reported on Monday that if the senator wins his home state, the nominee will almost "
+              "certainly be decided at the convention.")
+    dropped = "The paper reported on Monday that the senator wins his home state and the nominee will be decided."
+    assert "qualifier" in {i.check for i in meaning_issues(dropped, [source])}
+    kept = "The paper reported that if the senator wins his home state, the nominee will almost certainly be decided."
+    assert "qualifier" not in {i.check for i in meaning_issues(kept, [source])}
+    comparison = ("The gains were held back by news from the central bank, which did not announce as much stimulus "
+                  "as many had hoped.")
+    assert attribution_of(comparison) is None
+    assert attribution_of("As the party leader declared, the tax will rise.") is not None
+
+
+def test_a_headline_verb_the_tagger_misreads_is_a_sentence_and_wire_quote_marks_close_a_quotation() -> None:
+    lead = "The senator has waded into the Brexit debate, backing the advice that Britain should remain."
+    assert "fragment" not in {i.check for i in check_point("Clinton Wades into the Brexit debate.", [lead])}
+    noun = "The governor has reinstated the accounts on Monday."
+    assert "fragment" in {i.check for i in check_point("The governor's reinstatement of the accounts.", [noun])}
+    quote = "No wall is going to fix that.''"
+    assert "attribution" in {i.check for i in meaning_issues("No wall is going to fix that.", [quote])}
+    title = "Congresswoman slams rival, praises party leader"
+    assert "action" not in {i.check for i in meaning_issues("The congresswoman criticized her rival.", [title])}

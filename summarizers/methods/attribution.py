@@ -163,8 +163,10 @@ def attributions_of(sentence: str, doc: Any = None) -> list[Attribution]:
             clause = [c for h in heads for c in h.children if c.dep_ == "prep" and c.lower_ == "of"][:1]
         # A parenthetical cue ("the man who, some pundits believe, was responsible", "the deal, officials
         # said, will be signed") hangs off the claim it attributes: the whole sentence is the claim.
+        # ... but not the "as" of a comparison hung on a noun or adjective ("as much stimulus as many had hoped").
         parenthetical = not clause and (tok.dep_ == "parataxis" or (  # "As the Tory leader declared, ..."
-            tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)))
+            tok.dep_ == "advcl" and tok.head.pos_ in {"VERB", "AUX"}
+            and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)))
         # A quotation in the sentence makes a bare speech verb its cue ('"...," she said'); a stance verb
         # there is no speech ("makes baby boomers think of ... "American Pie"").
         if not clause and not parenthetical and not (quoted and lemma in REPORTING_VERBS - STANCE_VERBS):

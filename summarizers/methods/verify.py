@@ -141,7 +141,22 @@ def _states_nothing(pdoc: Any, sources: Sequence[str]) -> bool:
         return False
     words = {t.lower_ for t in pdoc if t.is_alpha}
     return not any(t.pos_ == "VERB" and t.dep_ in {"ROOT", "conj"} and t.lower_ in words
-                   for source in sources for t in parse(source))
+                   or _finite(t) and _inflected(t, words) for source in sources for t in parse(source))
+
+
+def _finite(verb: Any) -> bool:
+    """A verb with a tense of its own ("flared", "has waded"), wherever the parser hung it; not a
+    participle used as an adjective ("banned accounts")."""
+    return verb.pos_ == "VERB" and (verb.tag_ in {"VBD", "VBZ", "VBP"} or any(c.dep_ == "aux" for c in verb.children))
+
+
+def _inflected(verb: Any, words: set[str]) -> bool:
+    """Whether `words` hold `verb` in another tense or person: the headline's "Clinton Wades into the
+    debate" (which the tagger reads as two names) for the lead's "has waded", "flares" for "flared"; not a
+    noun made from it ("reinstatement" for "reinstated")."""
+    lemma = str(verb.lemma_).lower()
+    return any(lemma + ending in words for ending in ("", "s", "es", "d", "ed", "ing")) or (
+        lemma.endswith("e") and lemma[:-1] + "ing" in words)
 
 
 def _content(doc: Any) -> set[str]:
@@ -198,6 +213,24 @@ def _hedges(verb: Any, sentence: Any) -> list[str]:
             found.append("set to")
         found.extend(c.lower_ for c in head.children if c.dep_ == "aux" and c.lower_ in MODAL_HEDGES)
     return found
+
+
+_CONDITIONS = frozenset({"if", "unless"})
+_POINT_CONDITIONS = _CONDITIONS | {"provided", "assuming", "whether", "should", "would", "could", "might"}
+
+
+def _dropped_condition(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
+    """("if", "wins") when the source makes something hang on a condition ("if Rubio wins Florida ..., the
+    nominee will be decided at the convention") and the point keeps the condition's verb without any
+    word that makes it one: a possibility told as what happens."""
+    lemmas = {_lemma(t) for t in _verbs(pdoc)}
+    if any(t.lower_ in _POINT_CONDITIONS for t in pdoc):
+        return None
+    for tok in sdoc:
+        marks = [c for c in tok.children if c.dep_ == "mark" and c.lower_ in _CONDITIONS]
+        if tok.dep_ == "advcl" and marks and tok.pos_ in {"VERB", "AUX"} and _lemma(tok) in lemmas:
+            return str(marks[0].text), str(tok.text)
+    return None
 
 
 def _as_if(verb: Any) -> bool:
@@ -408,6 +441,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
             issues.append(Issue("tense", f"says '{pv.text}' happened; the source says it will"))
     if not hedged_point and (hedged := _hedged_thing(pdoc, sdoc)) is not None:
         issues.append(Issue("qualifier", f"drops '{hedged[0]}' from '{hedged[1]}'"))
+    if (condition := _dropped_condition(pdoc, sdoc)) is not None:
+        issues.append(Issue("qualifier", f"drops the condition '{condition[0]}' from '{condition[1]}'"))
     if point_negated and not source_negated and not pairs:
         issues.append(Issue("negation", "adds a negation its source does not have"))
     silent = _declined_to_speak(pdoc, sdoc)
@@ -584,7 +619,9 @@ def _narrated(word: str, source: str) -> bool:
     return any(w == word.lower() and not q for w, q in zip(words, quoted, strict=True))
 
 
-_RANKS = frozenset({"first", "second", "third", "fourth", "fifth", "only", "last", "sole", "first-ever"})
+_RANKS = frozenset({"first", "only", "last", "sole", "first-ever"})
+# A later place ranks only before a superlative ("the *second* best thing"): "a second referendum" is another.
+_PLACES = frozenset({"second", "third", "fourth", "fifth"})
 
 
 def _word_parts(texts: Sequence[str]) -> set[str]:
@@ -597,7 +634,9 @@ def _added_rank(pdoc: Any, sources: Sequence[str]) -> str | None:
     a claim of its own, whatever else the point copies."""
     words = _word_parts(sources)
     for tok in pdoc:
-        if tok.lower_ in _RANKS and tok.pos_ == "ADJ" and tok.lower_ not in words:
+        ranked = tok.lower_ in _RANKS or (tok.lower_ in _PLACES and tok.i + 1 < len(pdoc) and (
+            pdoc[tok.i + 1].tag_ == "JJS" or pdoc[tok.i + 1].lower_ in {"most", "least"}))
+        if ranked and tok.pos_ == "ADJ" and tok.lower_ not in words:
             return str(tok.text)
     return None
 
@@ -686,16 +725,22 @@ def _quoted_narration(point: str, sources: Sequence[str]) -> str | None:
 def _opens_quotation(sentence: str) -> bool:
     """Whether `sentence` opens with a quotation: a mark fast against its first word. A mark before a line
     break closes the paragraph above, and the sentence splitter leaves it on the next one."""
-    text = sentence.lstrip()
+    text = _typewriter_quotes(sentence.lstrip())
     return text.startswith(DOUBLE_OPENERS) and len(text) > 1 and not text[1].isspace()
 
 
 def _closes_quotation(sentence: str) -> bool:
     """Whether `sentence` ends a quotation it did not open: the last sentence of someone's words."""
-    text = sentence.rstrip()
+    text = _typewriter_quotes(sentence.rstrip())
     if text.endswith("”"):
         return "“" not in text
     return text.endswith('"') and text.count('"') % 2 == 1
+
+
+def _typewriter_quotes(text: str) -> str:
+    """Two apostrophes or backticks as the one double mark they stand for (wire copy's ''No wall is
+    going to fix that.'')."""
+    return text.replace("``", '"').replace("''", '"')
 
 
 REPEAT_WORDS = 5  # a run of this many words said twice in one short point is a generation slip
@@ -730,7 +775,7 @@ _LIGHT_VERBS = frozenset("be have do make get take give go come become remain se
 _SAME_ACTION = {verb: group for group in map(frozenset, map(str.split, (
     "resign quit", "win secure clinch", "ban outlaw prohibit", "arrest detain", "begin start launch",
     "scrap abolish", "sack fire dismiss", "cut reduce", "raise increase boost", "unveil announce",
-    "buy purchase acquire"))) for verb in group}
+    "buy purchase acquire", "criticise criticize slam"))) for verb in group}
 # Phrasal verbs that say one of those single verbs: "passed away" is "died", "stepped down" "resigned",
 # "lashed out at" "attacked".
 _PHRASAL_ACTION = {("pass", "away"): "die", ("step", "down"): "resign", ("lash", "out"): "attack"}
