@@ -754,3 +754,18 @@ def test_a_headline_verb_the_tagger_misreads_is_a_sentence_and_wire_quote_marks_
     assert "attribution" in {i.check for i in meaning_issues("No wall is going to fix that.", [quote])}
     title = "Congresswoman slams rival, praises party leader"
     assert "action" not in {i.check for i in meaning_issues("The congresswoman criticized her rival.", [title])}
+
+
+def test_a_doer_added_to_a_passive_and_a_dropped_helped_are_caught() -> None:
+    source = ("Betsy Ebeling, the candidate's friend since sixth grade, has been held up throughout the campaign as "
+              "living proof that the candidate is honest.")
+    added = "The senator has been holding up Ebeling throughout the campaign as living proof that the candidate is honest."
+    assert "roles" in {i.check for i in meaning_issues(added, [source])}
+    by = "Pensioners are being promised energy savings by the Liberal Democrats, as cold weather continues."
+    assert "roles" not in {i.check for i in meaning_issues(
+        "The Liberal Democrats are promising energy savings for pensioners.", [by])}
+    helped = "Her campaigns galvanized conservatives for two generations and helped reshape American politics."
+    assert "qualifier" in {i.check for i in meaning_issues(
+        "Her campaigns galvanized conservatives for two generations and reshaped American politics.", [helped])}
+    district = "She won the primary for the state's one and only congressional district."
+    assert unsupported_terms("She won the primary to run for Congress.", [district]) == []

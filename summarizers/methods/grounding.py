@@ -61,7 +61,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Inflections accepted between two words sharing a stem of 5+ letters (Democrat/Democrats/Democratic).
 _SUFFIXES = frozenset(
-    {"", "s", "es", "e", "n", "ns", "an", "ans", "ian", "ians", "ic", "ics", "i", "is", "ese", "ish"}
+    {"", "s", "es", "e", "n", "ns", "an", "ans", "ian", "ians", "ic", "ics", "i", "is", "ese", "ish", "ional"}
 )
 MONTHS = {
     "jan": "january",

@@ -72,7 +72,7 @@ ADVERB_HEDGES = frozenset(
 # Verbs that put the verb under them into the future, a wish or a plan ("plans to cut", "hopes to win").
 GOVERNING_HEDGES = frozenset(
     """plan intend propose consider expect hope want seek aim threaten try attempt offer promise vow
-    pledge aspire wish prepare seem appear""".split()
+    pledge aspire wish prepare seem appear help""".split()
 )
 # Adjectives that hedge the thing they name ("a *purported* recruitment video", "the *alleged* bribe").
 NOUN_HEDGES = frozenset({"purported", "alleged", "suspected", "apparent", "supposed", "presumed"})
@@ -274,6 +274,19 @@ def _other_target(pv: Any, sv: Any) -> tuple[str, str] | None:
     return (ours[0].text, theirs[0].text) if a and not a & b and a <= elsewhere else None
 
 
+_PRONOUNS = frozenset("he she they it we i you who someone".split())
+
+
+def _passive(verb: Any) -> bool:
+    return any(c.dep_ in {"auxpass", "nsubjpass"} for c in verb.children)
+
+
+def _by_phrase_words(doc: Any) -> set[str]:
+    """Words of every "by ..." phrase of `doc`, wherever the parser hung it (a passive's doer hung on its
+    object: "promised energy savings *by the Liberal Democrats*")."""
+    return {w.lower_ for t in doc if t.lower_ == "by" for w in t.subtree}
+
+
 def _role_heads(verb: Any) -> tuple[set[str], set[str]]:
     """(agent, others) head words of `verb`: the doer, and the done-to (object, passive subject, "to X",
     "against X"), with the passive undone ("was hit by X": X is the agent)."""
@@ -431,6 +444,11 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         s_agent, s_patient = _role_heads(sv)
         if p_agent and s_agent and (p_agent & s_patient) and (s_agent & p_patient) and not (p_agent & s_agent):
             issues.append(Issue("roles", f"swaps who does what: '{pv.text}' has its subject and object reversed"))
+        elif p_agent and not s_agent and _passive(sv) and not _passive(pv) and not p_agent & _PRONOUNS \
+                and s_patient & {t.lower_ for t in pdoc} and not p_agent & _by_phrase_words(sdoc):
+            # "Ebeling has been held up as living proof" (by no one named) -> "Bill Clinton has been holding
+            # up Ebeling": the point names a doer its source does not.
+            issues.append(Issue("roles", f"gives '{pv.text}' a doer its source does not name"))
         elif p_agent & _owners_of_others(sv) and _has_subject(sv) and not (p_agent & s_agent):
             issues.append(Issue("roles", f"makes the one '{sv.text}' is aimed at the one who does it"))
         elif p_agent & s_agent and (target := _other_target(pv, sv)) is not None:
