@@ -769,3 +769,28 @@ def test_a_doer_added_to_a_passive_and_a_dropped_helped_are_caught() -> None:
         "Her campaigns galvanized conservatives for two generations and reshaped American politics.", [helped])}
     district = "She won the primary for the state's one and only congressional district."
     assert unsupported_terms("She won the primary to run for Congress.", [district]) == []
+
+
+def test_going_into_is_no_future_without_prep_negates_nothing_and_each_sentence_keeps_its_source() -> None:
+    source = 'The union chief said her organization is going into "hyperdrive" to stand up against the candidate.'
+    assert meaning_issues(source, [source]) == []
+    quietly = "The FBI will coordinate with the campaign to ensure the meeting takes place privately, without the media aware."
+    assert "negation" not in {i.check for i in meaning_issues(
+        "The FBI will coordinate with the campaign to ensure the meeting takes place privately.", [quietly])}
+    reported = "According to the Post, campaign officials looked into what the consequences would be."
+    debate = 'The governor went after the businessman at the debate, when he called him "unhinged."'
+    two = ("Campaign officials looked into what the consequences would be. The governor went after the businessman "
+           'at the debate, when he called him "unhinged."')
+    assert "attribution" in {i.check for i in check_point(two, [reported, debate])}
+
+
+def test_a_quotation_told_as_fact_is_given_back_its_speaker_when_the_article_names_one() -> None:
+    article = ('Aid agencies met in London on Monday. Oxfam director Barbara Stocking said: "The poorest children '
+               'pay for the policies of rich countries. They are paying for those policies with their lives."')
+    source = 'They are paying for those policies with their lives."'
+    issues = check_point("The poorest children are paying for those policies with their lives.", [source],
+                         article=article)
+    found = rewritable(issues)
+    assert found is not None and "Stocking" in found.source
+    assert rewritable(check_point("The poorest children are paying for those policies with their lives.",
+                                  [source])) is None  # no article: no one to give it back to

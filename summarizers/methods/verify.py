@@ -57,7 +57,8 @@ from summarizers.methods.attribution import (
 from summarizers.methods.extractive import STOP_WORDS, stem_word
 from summarizers.methods.grounding import IGNORED_IN_NAMES, unsupported_terms
 from summarizers.nlp import parse
-from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES, tokenize_words
+from summarizers.people.quotes import quote_speaker
+from summarizers.segment import DOUBLE_OPENERS, DOUBLE_QUOTES, split_sentences, tokenize_words
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +125,31 @@ def check_point(point: str, sources: Sequence[str], *, article: str = "", title:
         return [Issue("grounding", f"names what its sources do not: {', '.join(bad)}")]
     if (role := _added_role(parse(point), [*sources, article, title or ""])) is not None:
         return [Issue("grounding", f"gives a role nothing in the article gives: '{role}'")]
-    issues = meaning_issues(point, sources, title=title)
+    # Each sentence of a point is a claim of its own: a second sentence's "he called" does not attribute the
+    # first ("According to the Post, officials looked into ..." told as "Officials looked into ... . He called").
+    parts = [s.text for s in split_sentences(point)]
+    issues = _unique([i for part in parts for i in meaning_issues(part, sources, title=title)]) if len(parts) > 1 \
+        else meaning_issues(point, sources, title=title)
+    issues = [_named_quotation(i, sources, article) for i in issues]
     if letters_page(article) and not has_attribution(point) and not _restates_headline(parse(point), title) \
             and all(i.check != "attribution" for i in issues):
         issues.insert(0, Issue("attribution", "states as fact what a reader's letter says", READERS_LETTER))
     return issues
+
+
+QUOTATION_AS_FACT = "states as fact what a quotation in its source says"
+
+
+def _named_quotation(issue: Issue, sources: Sequence[str], article: str) -> Issue:
+    """A quotation told as fact, with the speaker the quote attributor finds for it in the article: the
+    point can be restated as theirs instead of thrown away."""
+    if issue.detail != QUOTATION_AS_FACT or not article:
+        return issue
+    for source in sources:
+        at = article.find(source)
+        if at >= 0 and (speaker := quote_speaker(article, at, at + len(source))) is not None:
+            return Issue("attribution", f"states as fact what {speaker} said", Attribution(speaker, "said", "say"))
+    return issue
 
 
 def _states_nothing(pdoc: Any, sources: Sequence[str]) -> bool:
@@ -173,7 +194,9 @@ def _verbs(doc: Any) -> list[Any]:
 
 def _negated(verb: Any) -> bool:
     """`verb` carries a negation, or is governed by a negating verb ("denied sending")."""
-    if any(c.dep_ == "neg" or c.lower_ in NEGATIONS for c in verb.children):
+    # "coordinate ... *without* the media aware" negates the media's knowing, not the coordinating
+    if any(c.dep_ == "neg" or (c.lower_ in NEGATIONS and not (c.lower_ == "without" and c.dep_ == "prep"))
+           for c in verb.children):
         return True
     head = verb.head
     return head is not verb and head.lemma_.lower() in NEGATING_VERBS and verb.dep_ in {"xcomp", "ccomp", "pcomp"}
@@ -345,9 +368,12 @@ def _phrase_words(tok: Any) -> set[str]:
 
 
 def _future(verb: Any) -> bool:
-    return any(c.lower_ in {"will", "'ll", "shall"} for c in verb.children) or any(
-        c.lower_ == "going" for c in verb.head.children
-    )
+    """"will"/"shall" on the verb, or "going to" right before it ("is going to win"; not "is going into
+    hyperdrive to stand up", nor the "said" a "going" hangs from)."""
+    head = verb.head
+    return any(c.lower_ in {"will", "'ll", "shall"} for c in verb.children) or (
+        head.lower_ == "going" and verb.dep_ == "xcomp" and head.i + 1 < len(verb.doc)
+        and verb.doc[head.i + 1].lower_ == "to")
 
 
 def _past(verb: Any) -> bool:
@@ -398,7 +424,7 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
             # A quotation whose speaker the article named a sentence or more before ('"... with their
             # lives."' after 'Oxfam's Barbara Stocking said'), or the last sentence of one ('... continues
             # to bolster that assertion."'): the point made someone's words a fact.
-            issues.append(Issue("attribution", "states as fact what a quotation in its source says"))
+            issues.append(Issue("attribution", QUOTATION_AS_FACT))
     if (speaker := _first_person(pdoc)) is not None and not _narrated(speaker, sdoc.text):
         issues.append(Issue("attribution", f"says '{speaker}' without saying who is speaking"))
     if (run := _quoted_narration(point, sources)) is not None:

@@ -133,19 +133,26 @@ def pronoun_referents(text: str, start: int, end: int) -> set[str]:
     are. The point checks ask it when a point names someone its source sentence only calls "he" ("But he
     pledged that Africa ..." four sentences after "Mr Blair told ..."): the nearest-words window of the
     grounding check cannot reach that far, the resolver's subject chain can."""
-    attributor = _resolver(text)
+    attributor, _quotes = _analysed(text)
     return {name for t in attributor.doc if start <= t.idx < end and t.lower_ in ("he", "she")
             if (name := attributor.resolve_pronoun(t))}
 
 
+def quote_speaker(text: str, start: int, end: int) -> str | None:
+    """The speaker of the direct quotation that `text[start:end]` belongs to, if the attributor found one:
+    a point that copies a quoted sentence without its speaker can then be given back its speaker ("According
+    to the Republican Party of Wyoming, ...") instead of being thrown away."""
+    _attributor, quotes = _analysed(text)
+    return next((q.speaker for q in quotes if q.speaker and not q.partial and q.start < end and start < q.end), None)
+
+
 @lru_cache(maxsize=8)
-def _resolver(text: str) -> _Attributor:
-    """An attributor that has run over `text` (its quote speakers feed the pronoun look-back); cached
-    because a briefing checks several points against one article."""
+def _analysed(text: str) -> tuple[_Attributor, tuple[Quote, ...]]:
+    """An attributor that has run over `text` (its quote speakers feed the pronoun look-back), and the
+    quotes it found; cached because a briefing checks several points against one article."""
     doc = parse(text)
     attributor = _Attributor(text, doc, find_people(text, doc), find_quote_spans(text))
-    attributor.run()
-    return attributor
+    return attributor, tuple(attributor.run())
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
