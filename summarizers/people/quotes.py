@@ -141,7 +141,7 @@ def pronoun_referents(text: str, start: int, end: int) -> set[str]:
 def quote_speaker(text: str, start: int, end: int) -> str | None:
     """The speaker of the direct quotation that `text[start:end]` belongs to, if the attributor found one:
     a point that copies a quoted sentence without its speaker can then be given back its speaker ("According
-    to the Republican Party of Wyoming, ...") instead of being thrown away."""
+    to Barbara Stocking, ...") instead of being thrown away."""
     _attributor, quotes = _analysed(text)
     return next((q.speaker for q in quotes if q.speaker and not q.partial and q.start < end and start < q.end), None)
 
