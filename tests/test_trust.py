@@ -794,3 +794,15 @@ def test_a_quotation_told_as_fact_is_given_back_its_speaker_when_the_article_nam
     assert found is not None and "Stocking" in found.source
     assert rewritable(check_point("The poorest children are paying for those policies with their lives.",
                                   [source])) is None  # no article: no one to give it back to
+
+
+def test_a_question_told_as_an_answer_is_caught_and_to_help_is_a_purpose_not_a_hedge() -> None:
+    source = ("The host also asked the candidate if her rival benefits from a kind of double standard, seeing as "
+              "attacks on his business have bounced off him.")
+    assert "roles" in {i.check for i in meaning_issues(
+        "The candidate said her rival benefits from a kind of double standard.", [source])}
+    assert "roles" not in {i.check for i in meaning_issues(
+        "The host asked if her rival benefits from a kind of double standard.", [source])}
+    breakfasts = "The group has sponsored two breakfasts to help win over the party faithful."
+    assert "qualifier" not in {i.check for i in meaning_issues(
+        "The group sponsored breakfasts to win over the party faithful.", [breakfasts])}

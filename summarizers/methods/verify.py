@@ -230,6 +230,8 @@ def _hedges(verb: Any, sentence: Any) -> list[str]:
     while (head.dep_ in {"xcomp", "ccomp", "conj", "acomp", "oprd"} or _as_if(head)) and head.head is not head \
             and steps < 3:
         head, steps = head.head, steps + 1
+        if head.lemma_.lower() == "help" and any(c.lower_ == "to" for c in head.children):
+            continue  # "sponsored breakfasts *to help* win over": a purpose already, not a share of a result
         if head.lemma_.lower() in GOVERNING_HEDGES or (head.lower_ in {"likely", "unlikely"}):
             found.append(head.lower_)
         elif head.lower_ == "set" and any(c.dep_ == "auxpass" for c in head.children):  # "is set to rise"
@@ -253,6 +255,36 @@ def _dropped_condition(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
         marks = [c for c in tok.children if c.dep_ == "mark" and c.lower_ in _CONDITIONS]
         if tok.dep_ == "advcl" and marks and tok.pos_ in {"VERB", "AUX"} and _lemma(tok) in lemmas:
             return str(marks[0].text), str(tok.text)
+    return None
+
+
+_ASKING = frozenset({"ask", "wonder", "question", "query"})
+
+
+def _asked_as_said(pdoc: Any, sdoc: Any) -> tuple[str, str] | None:
+    """("said", "asked") when the point has someone say the words its source only puts as a question
+    ("Scarborough asked Clinton *if* Trump benefits from a double standard" -> "Clinton said Trump benefits
+    from a double standard"): a question told as an answer, often given to the one who was asked. Matched
+    on the words (four after the "if" and after the speech verb), which the small parser reads either way."""
+    if any(t.lower_ in {"if", "whether"} or str(t.lemma_).lower() in _ASKING for t in pdoc):
+        return None
+    words = [t.lower_ for t in sdoc]
+    questions: dict[tuple[str, ...], str] = {}
+    for tok in sdoc:
+        if str(tok.lemma_).lower() in _ASKING:
+            for k in range(tok.i + 1, min(tok.i + 6, len(sdoc))):
+                if words[k] in {"if", "whether"}:
+                    questions[tuple(words[k + 1 : k + 5])] = str(tok.text)
+                    break
+    if not questions:
+        return None
+    ours = [t.lower_ for t in pdoc]
+    for tok in pdoc:
+        if cue_lemma(tok) in REPORTING_VERBS and tok.pos_ == "VERB":
+            after = ours[tok.i + 1 :]
+            after = after[1:] if after[:1] == ["that"] else after
+            if (asked := questions.get(tuple(after[:4]))) is not None:
+                return str(tok.text), asked
     return None
 
 
@@ -487,6 +519,8 @@ def meaning_issues(point: str, sources: Sequence[str], *, title: str | None = No
         issues.append(Issue("qualifier", f"drops '{hedged[0]}' from '{hedged[1]}'"))
     if (condition := _dropped_condition(pdoc, sdoc)) is not None:
         issues.append(Issue("qualifier", f"drops the condition '{condition[0]}' from '{condition[1]}'"))
+    if (asked := _asked_as_said(pdoc, sdoc)) is not None:
+        issues.append(Issue("roles", f"has '{asked[0]}' state what its source only asks about ('{asked[1]}')"))
     if point_negated and not source_negated and not pairs:
         issues.append(Issue("negation", "adds a negation its source does not have"))
     silent = _declined_to_speak(pdoc, sdoc)
