@@ -313,13 +313,15 @@ def unsupported_terms(
         if not _number_supported(value, scale, source_values, source_words):
             terms.append(surface)
 
-    setting = _setting(sources, context)
+    setting: set[str] | None = None  # the words around the sources, gathered only for a point naming a place
     doc = parse(point)
     in_entity: set[int] = set()
     for ent in doc.ents:
         in_entity.update(range(ent.start, ent.end))
-        if ent.label_ in PLACE_LABELS and _word_supported_all(ent.text, setting):
-            continue
+        if ent.label_ in PLACE_LABELS:
+            setting = _setting(sources, context) if setting is None else setting
+            if _word_supported_all(ent.text, setting):
+                continue
         if ent.label_ in NAME_LABELS and not supported(ent.text, person=ent.label_ == "PERSON"):
             terms.append(ent.text)
     for tok in doc:

@@ -116,13 +116,16 @@ def extract_quotes(text: str, *, doc: Any = None, people: Sequence[Person] | Non
     """Direct and partial quotes in `text` with their speakers, in text order.
 
     `doc` and `people` may be passed when the caller already has them (the text is parsed once either
-    way: `figures.parse` caches the spaCy document).
+    way: `figures.parse` caches the spaCy document). Without them the attribution is the one the point
+    checks ask about (`pronoun_referents`, `quote_speaker`), run once per text.
     """
     if not isinstance(text, str):
         raise TypeError(f"extract_quotes expects str, got {type(text).__name__}")
     spans = find_quote_spans(text)
     if not spans:
         return []
+    if doc is None and people is None:
+        return list(_analysed(text)[1])
     doc = doc if doc is not None else parse(text)
     people = people if people is not None else find_people(text, doc)
     return _Attributor(text, doc, people, spans).run()
